@@ -1,0 +1,78 @@
+/**
+ * The processes a rendered stack will run, as `ps` would show them: Talos's own defaults
+ * (core/talos/defaults.ts) with our flags merged the way Talos merges them, and the kubelet
+ * configuration Talos writes. The CIS evaluator and the end-to-end harness both start from it.
+ */
+import type { NodeConfig, StackConfig } from '../config/schema';
+import { apiServerExtraArgs, argsOf, kubeletConfig } from '../render/machine/inputs';
+import type { ClusterPlan } from '../render/plan';
+import {
+  TalosLine, TALOS_PATHS, apiServerDefaults, controllerManagerDefaults, etcdDefaults, kubeletDefaults, mergeArgs, schedulerDefaults,
+} from '../talos/defaults';
+import type { ProcessModel } from './evaluate';
+
+export interface ComponentFlags {
+  apiserver: Record<string, string>;
+  controllermanager: Record<string, string>;
+  scheduler: Record<string, string>;
+  etcd: Record<string, string>;
+  kubelet: Record<string, string>;
+  proxy: Record<string, string>;
+  kubeletConfig: Record<string, unknown>;
+}
+
+export function componentFlags(stack: StackConfig, plan: ClusterPlan, line: TalosLine, node: NodeConfig | undefined): ComponentFlags {
+  const cp = plan.controlPlane;
+  const structuredAuthn = stack.cluster.contract === '1.14';
+  const ours = apiServerExtraArgs(cp, structuredAuthn ? {} : { 'authentication-config': '/etc/bulwark/authentication-config.yaml' });
+  const apiserver = mergeArgs(apiServerDefaults(line, { endpoint: stack.cluster.endpoint, serviceSubnets: stack.cluster.serviceSubnets, structuredAuthn }), ours);
+  const controllermanager = mergeArgs(controllerManagerDefaults(line, stack.cluster.podSubnets, stack.cluster.serviceSubnets), argsOf(cp.controllerManagerArgs));
+  const scheduler = mergeArgs(schedulerDefaults(), argsOf(cp.schedulerArgs));
+  const etcd = mergeArgs(etcdDefaults(line), argsOf(cp.etcdArgs));
+  const m = node ? plan.machine(node) : undefined;
+  const kd = kubeletDefaults(m?.defaultRuntimeSeccomp ?? false);
+  const ourKubelet = m ? kubeletConfig(m) : {};
+  // Talos: forced fields win over extraConfig; defaults only fill what the user left unset.
+  const kubeletCfg: Record<string, unknown> = { ...kd.config, ...ourKubelet };
+  for (const k of kd.forbidden) if (k in kd.config) kubeletCfg[k] = kd.config[k];
+  const kubelet = {
+    'bootstrap-kubeconfig': '/etc/kubernetes/bootstrap-kubeconfig',
+    'cert-dir': '/var/lib/kubelet/pki',
+    config: TALOS_PATHS.kubeletConfig,
+    'hostname-override': node?.name ?? 'node',
+    kubeconfig: '/etc/kubernetes/kubeconfig-kubelet',
+    ...(m ? argsOf(m.kubeletArgs) : {}),
+  };
+  const proxy = {
+    'cluster-cidr': stack.cluster.podSubnets.join(','),
+    'conntrack-max-per-core': '0',
+    'hostname-override': '$(NODE_NAME)',
+    kubeconfig: '/etc/kubernetes/kubeconfig',
+    'proxy-mode': 'iptables',
+    ...argsOf(cp.kubeProxyArgs),
+  };
+  return { apiserver, controllermanager, scheduler, etcd, kubelet, proxy, kubeletConfig: sortDeep(kubeletCfg) as Record<string, unknown> };
+}
+
+const cmd = (bin: string, args: Record<string, string>) => [bin, ...Object.keys(args).sort().map((k) => `--${k}=${args[k]}`)].join(' ');
+
+export function processModel(flags: ComponentFlags, firstEncryptionProvider: string): ProcessModel {
+  return {
+    cmdlines: {
+      apiserver: cmd('/usr/local/bin/kube-apiserver', flags.apiserver),
+      controllermanager: cmd('/usr/local/bin/kube-controller-manager', flags.controllermanager),
+      scheduler: cmd('/usr/local/bin/kube-scheduler', flags.scheduler),
+      etcd: cmd('/usr/local/bin/etcd', flags.etcd),
+      kubelet: cmd('/usr/local/bin/kubelet', flags.kubelet),
+      proxy: cmd('/usr/local/bin/kube-proxy', flags.proxy),
+    },
+    kubeletConfig: flags.kubeletConfig,
+    encryptionProviderLine: `provider=${firstEncryptionProvider}`,
+  };
+}
+
+function sortDeep(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortDeep);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortDeep((v as Record<string, unknown>)[k])]));
+  return v;
+}

@@ -1,0 +1,259 @@
+/**
+ * Turns raw `bulwark:` values into a validated stack and its resolved profile, or a
+ * StackConfigError listing every problem at once. Each section is parsed on its own, so a
+ * broken node does not hide a broken tenant; cross-field rules then run on whatever parsed.
+ */
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { z } from 'zod';
+import type { Control } from '../controls/types';
+import { applyOverlay, ProfileSet } from '../profiles/resolve';
+import type { Profile } from '../profiles/schema';
+import { ConfigProblem, StackConfigError, keyPath } from './errors';
+import { overlaps } from './fields';
+import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
+import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
+
+export interface ValidStack {
+  name: string;
+  stack: StackConfig;
+  profile: Profile;
+}
+
+export interface ValidateOptions {
+  profiles: ProfileSet;
+  catalogue: readonly Control[];
+  /** YYYY-MM-DD; waivers expiring before it fail. */
+  today: string;
+}
+
+const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
+
+function zodProblems(error: z.ZodError, prefix: PropertyKey[]): ConfigProblem[] {
+  return error.issues.map((i) => {
+    const path = keyPath([...prefix, ...i.path]);
+    if (i.code === 'unrecognized_keys') return { path, message: `has unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against docs/configuration.md` };
+    if (i.code === 'invalid_type' && i.input === undefined) return { path, message: `is missing; it is required (${i.expected})` };
+    if (i.code === 'invalid_value' && 'values' in i) return { path, message: `is ${JSON.stringify(i.input)}; it must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    return { path, message: i.message };
+  });
+}
+
+export function validateStack(name: string, raw: Record<string, unknown>, opts: ValidateOptions, earlier: ConfigProblem[] = []): ValidStack {
+  const problems: ConfigProblem[] = [...earlier];
+  const add = (path: PropertyKey[], message: string) => problems.push({ path: keyPath(path), message });
+
+  for (const key of Object.keys(raw))
+    if (!(TOP_LEVEL_KEYS as string[]).includes(key)) add([key], `is not a Bulwark setting; known keys: ${TOP_LEVEL_KEYS.map((k) => `bulwark:${k}`).join(', ')}`);
+
+  // Parse section by section (and node by node, tenant by tenant) so one mistake hides no other.
+  const shape = stackSchema.shape;
+  const parsed: Record<string, unknown> = {};
+  for (const key of TOP_LEVEL_KEYS) {
+    const field = shape[key] as z.ZodType;
+    const value = raw[key];
+    if (Array.isArray(value) && (key === 'nodes' || key === 'tenants' || key === 'waivers')) {
+      const items: unknown[] = [];
+      value.forEach((item, i) => {
+        const elem = ((field as unknown as z.ZodDefault<z.ZodArray<z.ZodType>>).unwrap() as z.ZodArray<z.ZodType>).element;
+        const r = elem.safeParse(item);
+        if (r.success) items.push(r.data);
+        else problems.push(...zodProblems(r.error, [key, i]));
+      });
+      parsed[key] = items;
+      continue;
+    }
+    const r = field.safeParse(value);
+    if (r.success) parsed[key] = r.data;
+    else problems.push(...zodProblems(r.error, [key]));
+  }
+  const stack = parsed as Partial<StackConfig>;
+  const nodes = (stack.nodes ?? []) as NodeConfig[];
+  const tenants = (stack.tenants ?? []) as TenantConfig[];
+
+  // Profile (and the edge overlay).
+  let profile: Profile | undefined;
+  if (typeof stack.profile === 'string') {
+    const base = opts.profiles.get(stack.profile);
+    const known = [...opts.profiles.values()].filter((p) => !p.overlay).map((p) => p.name).sort();
+    if (!base || base.overlay) add(['profile'], `is "${stack.profile}", which is not a known profile; known: ${known.join(', ')}`);
+    else if (stack.site === 'edge') {
+      const edge = opts.profiles.get('edge');
+      if (!edge) add(['site'], 'is edge, but no "edge" overlay profile is installed in profiles/');
+      else profile = applyOverlay(base, edge);
+    } else profile = base;
+  }
+
+  const cluster = stack.cluster;
+  if (cluster) checkCluster(cluster, nodes, stack, add);
+  if (!stack.existingCluster) checkNodes(nodes, cluster?.allowEvenControlPlanes ?? false, add);
+  else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
+  checkTenants(tenants, nodes, stack, profile, add);
+  checkOidc(stack, tenants, profile, add);
+  checkWaivers(stack, profile, opts, add);
+
+  if (problems.length) throw new StackConfigError(name, problems);
+  return { name, stack: stack as StackConfig, profile: profile! };
+}
+
+type Add = (path: PropertyKey[], message: string) => void;
+
+function checkCluster(cluster: StackConfig['cluster'], nodes: NodeConfig[], stack: Partial<StackConfig>, add: Add): void {
+  const talos = minorOf(cluster.talosVersion);
+  const k8s = minorOf(cluster.kubernetesVersion);
+  const support = TALOS_KUBERNETES_SUPPORT[talos];
+  if (!support) add(['cluster', 'talosVersion'], `is Talos ${cluster.talosVersion}; Bulwark supports the Talos ${Object.keys(TALOS_KUBERNETES_SUPPORT).join(' and ')} lines (e.g. v1.13.9, v1.14.1)`);
+  else if (compareMinor(k8s, support.min) < 0 || compareMinor(k8s, support.max) > 0)
+    add(['cluster', 'kubernetesVersion'], `is ${cluster.kubernetesVersion}, which Talos ${talos} does not support; Talos ${talos} runs Kubernetes ${support.min} to ${support.max}`);
+  if (support && compareMinor(cluster.contract, talos) > 0)
+    add(['cluster', 'contract'], `is ${cluster.contract}, newer than Talos ${cluster.talosVersion} understands; use contract ${talos} or upgrade Talos first`);
+
+  const subnets = [
+    ...cluster.podSubnets.map((c, i) => ({ c, path: ['cluster', 'podSubnets', i] as PropertyKey[], what: 'pod subnet' })),
+    ...cluster.serviceSubnets.map((c, i) => ({ c, path: ['cluster', 'serviceSubnets', i] as PropertyKey[], what: 'service subnet' })),
+  ];
+  for (let a = 0; a < subnets.length; a++)
+    for (let b = a + 1; b < subnets.length; b++)
+      if (overlaps(subnets[a].c, subnets[b].c))
+        add(subnets[b].path, `${subnets[b].c} overlaps the ${subnets[a].what} ${subnets[a].c} (${keyPath(subnets[a].path)}); pod and service subnets must be disjoint`);
+  const addresses = [
+    ...nodes.map((n, i) => ({ a: n.address, path: ['nodes', i, 'address'] as PropertyKey[] })),
+    ...(cluster.vip ? [{ a: cluster.vip.address, path: ['cluster', 'vip', 'address'] as PropertyKey[] }] : []),
+  ].filter((x) => isIP(x.a));
+  for (const x of addresses)
+    for (const s of subnets) if (overlaps(s.c, x.a)) add(x.path, `${x.a} lies inside the ${s.what} ${s.c}; node addresses must be outside pod and service subnets`);
+  if (cluster.vip && nodes.some((n) => n.address === cluster.vip!.address))
+    add(['cluster', 'vip', 'address'], `${cluster.vip.address} is also a node's address; the VIP must be a free address on the control planes' network`);
+  void stack;
+}
+
+function checkNodes(nodes: NodeConfig[], allowEven: boolean, add: Add): void {
+  const cps = nodes.filter((n) => n.role === 'controlplane');
+  if (!cps.length) add(['nodes'], 'has no node with role controlplane; a cluster needs one (or three, or five) control-plane nodes');
+  else if (cps.length % 2 === 0 && !allowEven)
+    add(['nodes'], `has ${cps.length} control-plane nodes; etcd needs an odd number for quorum (an even count tolerates no more failures than one fewer). Use ${cps.length - 1} or ${cps.length + 1}, or set bulwark:cluster.allowEvenControlPlanes: true`);
+  const seen = new Map<string, number>();
+  const seenAddr = new Map<string, number>();
+  nodes.forEach((n, i) => {
+    if (seen.has(n.name)) add(['nodes', i, 'name'], `"${n.name}" is already the name of bulwark:nodes[${seen.get(n.name)}]; node names must be unique`);
+    else seen.set(n.name, i);
+    if (seenAddr.has(n.address)) add(['nodes', i, 'address'], `${n.address} is already the address of bulwark:nodes[${seenAddr.get(n.address)}]; node addresses must be unique`);
+    else seenAddr.set(n.address, i);
+  });
+}
+
+function checkTenants(tenants: TenantConfig[], nodes: NodeConfig[], stack: Partial<StackConfig>, profile: Profile | undefined, add: Add): void {
+  const seen = new Map<string, number>();
+  tenants.forEach((t, i) => {
+    if (seen.has(t.name)) add(['tenants', i, 'name'], `"${t.name}" is already bulwark:tenants[${seen.get(t.name)}]; tenant names must be unique`);
+    else seen.set(t.name, i);
+    if (RESERVED_NAMESPACES.includes(t.name) || t.name.startsWith('kube-'))
+      add(['tenants', i, 'name'], `"${t.name}" is a Kubernetes system namespace; choose a tenant name that is not default or kube-*`);
+    t.groups.forEach((g, j) => {
+      if (g.startsWith('system:')) add(['tenants', i, 'groups', j], `"${g}" begins with system:, the space Kubernetes reserves for its own identities; use the identity provider's group name`);
+    });
+    if (t.dedicatedNodes) {
+      const want = Object.entries(t.dedicatedNodes);
+      if (!nodes.some((n) => want.every(([k, v]) => n.labels[k] === v)))
+        add(['tenants', i, 'dedicatedNodes'], `selects ${want.map(([k, v]) => `${k}=${v}`).join(',')}, which no node in bulwark:nodes carries; add those labels to the tenant's nodes`);
+    }
+    if (t.allowServiceTypes.length && profile && !profile.settings.tenantServiceTypesAllowed)
+      add(['tenants', i, 'allowServiceTypes'], `asks for ${t.allowServiceTypes.join(', ')}, which profile ${profile.name} never allows tenants; remove it, or expose the service through an ingress the platform team runs`);
+  });
+  if (profile && profile.settings.sandboxRuntime !== 'none' && nodes.length && !nodes.some((n) => n.sandbox))
+    add(['nodes'], `has no sandbox-capable node, but profile ${profile.name} runs tenant pods in ${profile.settings.sandboxRuntime}; set sandbox: true on the workers that should run them`);
+  void stack;
+}
+
+function checkOidc(stack: Partial<StackConfig>, tenants: TenantConfig[], profile: Profile | undefined, add: Add): void {
+  const oidc = stack.oidc;
+  if (!oidc) {
+    if (stack.oidc === undefined && !('oidc' in stack && stack.oidc === null))
+      add(['oidc'], 'is missing; every Bulwark cluster authenticates people through the organisation\'s identity provider (see docs/oidc.md)');
+    return;
+  }
+  const seen = new Map<string, number>();
+  oidc.issuers.forEach((iss, i) => {
+    const p = (...rest: PropertyKey[]) => ['oidc', 'issuers', i, ...rest];
+    if (seen.has(iss.url)) add(p('url'), `${iss.url} is already bulwark:oidc.issuers[${seen.get(iss.url)}]; each issuer appears once`);
+    else seen.set(iss.url, i);
+    if (stack.cluster && sameUrl(iss.url, stack.cluster.endpoint))
+      add(p('url'), `${iss.url} is the cluster's service-account issuer (the cluster endpoint); the API server refuses a JWT issuer equal to it`);
+    if (iss.discoveryURL && sameUrl(iss.discoveryURL, iss.url)) add(p('discoveryURL'), 'equals the issuer URL; leave it out unless discovery lives elsewhere');
+    const u = iss.claims.username;
+    if (!u.prefix) add(p('claims', 'username', 'prefix'), `is missing; set a prefix such as "oidc:" so identity-provider users can never collide with Kubernetes' own users`);
+    if (iss.claims.groups && !iss.claims.groups.prefix)
+      add(p('claims', 'groups', 'prefix'), `is missing for groups claim "${iss.claims.groups.claim}"; set a prefix such as "oidc:" so identity-provider groups can never be system: groups`);
+    for (const which of ['username', 'groups'] as const) {
+      const pre = iss.claims[which]?.prefix;
+      if (pre && pre.startsWith('system:')) add(p('claims', which, 'prefix'), `"${pre}" starts with system:, the space Kubernetes reserves for itself; use e.g. "oidc:"`);
+    }
+    if (iss.certificateAuthority !== undefined && !isPemBundle(iss.certificateAuthority))
+      add(p('certificateAuthority'), 'is not a PEM certificate bundle; paste the CA certificate(s) starting with -----BEGIN CERTIFICATE-----');
+    if (profile?.settings.oidc.pinnedAudiencesAndRequiredClaims && !Object.keys(iss.requiredClaims).length)
+      add(p('requiredClaims'), `is empty; profile ${profile.name} requires every issuer to pin required claims (e.g. email_verified: "true")`);
+  });
+  if (!oidc.issuers[0]?.audiences.includes(oidc.clientId))
+    add(['oidc', 'clientId'], `"${oidc.clientId}" is not among bulwark:oidc.issuers[0].audiences; kubectl's tokens would be rejected. Add it to the audiences`);
+  if (profile && oidc.issuers.length > profile.settings.oidc.maxIssuers)
+    add(['oidc', 'issuers'], `has ${oidc.issuers.length} issuers; profile ${profile.name} allows at most ${profile.settings.oidc.maxIssuers}`);
+  const hasGroupsClaim = oidc.issuers.some((i) => i.claims.groups);
+  if (!hasGroupsClaim) add(['oidc', 'issuers'], 'no issuer maps a groups claim; Bulwark grants access by group, so map one (claims.groups: {claim: groups, prefix: "oidc:"})');
+  const tenantGroups = new Map<string, string>();
+  tenants.forEach((t, i) =>
+    t.groups.forEach((g, j) => {
+      const other = tenantGroups.get(g);
+      if (other && other !== t.name && profile?.settings.oidc.perTenantGroups)
+        add(['tenants', i, 'groups', j], `"${g}" is also a group of tenant ${other}; profile ${profile.name} requires each tenant to have its own groups`);
+      tenantGroups.set(g, t.name);
+    }),
+  );
+  oidc.platformAdminGroups.forEach((g, j) => {
+    if (tenantGroups.has(g)) add(['oidc', 'platformAdminGroups', j], `"${g}" is also a group of tenant ${tenantGroups.get(g)}; admins and tenants must be different groups`);
+    if (g.startsWith('system:')) add(['oidc', 'platformAdminGroups', j], `"${g}" begins with system:; use the identity provider's group name`);
+  });
+}
+
+function checkWaivers(stack: Partial<StackConfig>, profile: Profile | undefined, opts: ValidateOptions, add: Add): void {
+  const seen = new Set<string>();
+  (stack.waivers ?? []).forEach((w, i) => {
+    const control = opts.catalogue.find((c) => c.id === w.control);
+    if (!control) {
+      const near = opts.catalogue.map((c) => c.id).filter((id) => id.split('.').slice(-1)[0] === w.control.split('.').slice(-1)[0] || id.startsWith(w.control.split('.')[0] + '.'));
+      add(['waivers', i, 'control'], `"${w.control}" is not a control id; see the posture report for ids${near.length ? ` (e.g. ${near.slice(0, 3).join(', ')})` : ''}`);
+      return;
+    }
+    if (seen.has(w.control)) add(['waivers', i, 'control'], `"${w.control}" is waived twice; keep one waiver per control`);
+    seen.add(w.control);
+    if (w.expires && w.expires < opts.today)
+      add(['waivers', i, 'expires'], `waiver of ${w.control} expired on ${w.expires}; renew it with a new date and reason, or remove it so the control applies again`);
+    if (profile && !control.requiredBy.some((p) => profile.lineage.includes(p)) && !profile.require.includes(control.id))
+      add(['waivers', i, 'control'], `"${w.control}" is not required by profile ${profile.name}, so there is nothing to waive; remove the waiver`);
+  });
+  if (profile && stack.cluster?.contract === '1.13') {
+    const cm = opts.catalogue.find((c) => c.id === 'k8s.etcd.encryption-configmaps');
+    if (cm && cm.requiredBy.some((p) => profile.lineage.includes(p)) && !seen.has(cm.id))
+      add(['cluster', 'contract'], `is 1.13, where Talos generates the encryption config itself (secrets only) and refuses a custom one, but profile ${profile.name} also encrypts ConfigMaps; use contract "1.14" or waive k8s.etcd.encryption-configmaps`);
+  }
+}
+
+function sameUrl(a: string, b: string): boolean {
+  try {
+    const x = new URL(a);
+    const y = new URL(b);
+    return x.host === y.host && x.pathname.replace(/\/$/, '') === y.pathname.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
+function isPemBundle(pem: string): boolean {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g);
+  if (!blocks || blocks.join('').replace(/\s/g, '').length < pem.replace(/\s/g, '').length) return false;
+  try {
+    for (const b of blocks) new X509Certificate(b);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The controls catalogue: every hardening control Bulwark knows, one object each.
+ * To add a control, add it to the file of its layer; the renderer and the posture report
+ * pick it up from here.
+ */
+import type { Control } from '../types';
+import { admissionPolicyControls } from './admission-policies';
+import { apiPolicyControls } from './api-policy';
+import { authControls } from './auth';
+import { controlPlaneControls } from './control-plane';
+import { kubeletControls } from './kubelet';
+import { osControls } from './os';
+import { runtimeControls } from './runtime';
+import { tenancyControls } from './tenancy';
+
+export const CATALOGUE: readonly Control[] = [
+  ...osControls,
+  ...runtimeControls,
+  ...controlPlaneControls,
+  ...kubeletControls,
+  ...apiPolicyControls,
+  ...tenancyControls,
+  ...admissionPolicyControls,
+  ...authControls,
+];
+
+export const CONTROL_IDS: ReadonlySet<string> = new Set(CATALOGUE.map((c) => c.id));

@@ -1,0 +1,96 @@
+/** OS and kernel layer: what Talos is told about the kernel, boot chain, disks and node network. */
+import type { Control } from '../types';
+
+const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
+
+export const osControls: Control[] = [
+  {
+    id: 'os.kernel.kspp-sysctls',
+    layer: 'os',
+    title: 'Kernel self-protection sysctls beyond Talos\'s KSPP defaults: no kexec, no SysRq',
+    threat: 'After a container escape, kexec replaces the running kernel, and SysRq reboots or dumps it.',
+    references: { kspp: ['Recommended Settings: sysctls'], nsa: ['Kubernetes Pod security: Protecting Pod service account tokens / hardening container engines'] },
+    requiredBy: [...ALL],
+    contribute: () => ({
+      machine: {
+        sysctls: {
+          // Talos's KSPP defaults already cover kptr_restrict, dmesg_restrict, perf_event_paranoid,
+          // unprivileged BPF, ptrace_scope, userfaultfd and the fs.protected_* family (core/talos/defaults.ts).
+          'kernel.kexec_load_disabled': '1',
+          'kernel.sysrq': '0',
+        },
+      },
+    }),
+  },
+  {
+    id: 'os.kernel.kspp-boot-args',
+    layer: 'os',
+    title: 'Kernel boot arguments beyond Talos defaults: zero freed memory, shuffle pages, random kernel stack offset, no vsyscall, no debugfs',
+    threat: 'Use-after-free and heap-spraying exploits rely on predictable, merged, non-zeroed kernel memory; debugfs and vsyscall add attack surface.',
+    references: { kspp: ['Recommended Settings: kernel command line'] },
+    requiredBy: ['multi-team', 'hostile-multi-tenant', 'edge'],
+    contribute: () => ({
+      machine: { kernelArgs: ['init_on_free=1', 'page_alloc.shuffle=1', 'randomize_kstack_offset=on', 'vsyscall=none', 'debugfs=off'] },
+    }),
+  },
+  {
+    id: 'os.kernel.no-io-uring',
+    layer: 'os',
+    title: 'io_uring disabled',
+    threat: 'io_uring has been the source of a long run of kernel privilege escalations and bypasses seccomp filtering of the syscalls it performs.',
+    references: { kspp: ['Recommended Settings: kernel.io_uring_disabled'] },
+    requiredBy: ['hostile-multi-tenant'],
+    contribute: () => ({ machine: { sysctls: { 'kernel.io_uring_disabled': '2' } } }),
+  },
+  {
+    id: 'os.network.sysctls',
+    layer: 'os',
+    title: 'Node network stack: no redirects, no source routing, SYN cookies, martians logged',
+    threat: 'ICMP redirects and source-routed packets let a neighbour on the node network reroute traffic; SYN floods exhaust connections.',
+    references: { other: ['CIS Distribution Independent Linux 3.2'] },
+    requiredBy: [...ALL],
+    contribute: () => ({
+      machine: {
+        sysctls: {
+          'net.ipv4.conf.all.accept_redirects': '0',
+          'net.ipv4.conf.default.accept_redirects': '0',
+          'net.ipv4.conf.all.secure_redirects': '0',
+          'net.ipv4.conf.all.send_redirects': '0',
+          'net.ipv4.conf.all.accept_source_route': '0',
+          'net.ipv4.conf.default.accept_source_route': '0',
+          'net.ipv6.conf.all.accept_redirects': '0',
+          'net.ipv6.conf.default.accept_redirects': '0',
+          'net.ipv4.tcp_syncookies': '1',
+          'net.ipv4.conf.all.log_martians': '1',
+        },
+      },
+    }),
+  },
+  {
+    id: 'os.disk.tpm-encryption',
+    layer: 'os',
+    title: 'STATE and EPHEMERAL encrypted with a TPM-sealed key',
+    threat: 'A disk pulled from an unattended node reveals machine secrets (STATE) and container data, logs and etcd (EPHEMERAL).',
+    references: { nsa: ['Kubernetes Pod security: non-root containers and immutable file systems (data at rest)'], other: ['Talos disk encryption (TPM)'] },
+    requiredBy: ['edge'],
+    contribute: () => ({ machine: { diskEncryption: { volumes: ['STATE', 'EPHEMERAL'], key: 'tpm' } } }),
+  },
+  {
+    id: 'os.boot.secureboot',
+    layer: 'os',
+    title: 'SecureBoot installer image (signed UKI)',
+    threat: 'Someone with physical access replaces the kernel or boot arguments; the TPM key must only unseal for the signed boot chain.',
+    references: { other: ['Talos SecureBoot', 'NIST SP 800-193'] },
+    requiredBy: ['edge'],
+    contribute: () => ({ machine: { secureboot: true } }),
+  },
+  {
+    id: 'os.network.kubespan',
+    layer: 'os',
+    title: 'KubeSpan: node-to-node traffic in a WireGuard mesh',
+    threat: 'Nodes on untrusted networks or behind NAT exchange pod and control traffic that others on the path can read or alter.',
+    references: { nsa: ['Network separation and hardening'] },
+    requiredBy: ['edge'],
+    contribute: () => ({ machine: { kubespan: true } }),
+  },
+];

@@ -1,0 +1,126 @@
+/**
+ * The pure renderer: validated stack + cluster secrets → every file Bulwark writes. No clock,
+ * no randomness, stable key order: the same input gives the same bytes.
+ */
+import { stringify } from 'yaml';
+import { authenticationConfiguration } from '../auth/authentication';
+import type { CisCheck } from '../cis/definitions';
+import { componentFlags, processModel } from '../cis/model';
+import { cisRows } from '../cis/report';
+import type { ValidStack } from '../config/validate';
+import { CATALOGUE } from '../controls/catalogue';
+import { ControlDecision, controlContext, decideControls } from '../controls/resolve';
+import type { Control } from '../controls/types';
+import { buildPosture, postureMarkdown, PostureReport } from '../posture/report';
+import type { SecretsBundle } from '../secrets/bundle';
+import { talosconfig, userKubeconfig } from './clients';
+import { K8sObject, sortObjects } from './k8s';
+import { MachineInputs } from './machine/inputs';
+import { renderMultiDoc } from './machine/multidoc';
+import { renderV1Alpha1 } from './machine/v1alpha1';
+import { ClusterPlan, buildPlan } from './plan';
+import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
+
+export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
+export const toYamlDocs = (docs: unknown[]): string => docs.map(toYaml).join('---\n');
+
+export interface RenderedNode {
+  name: string;
+  role: 'controlplane' | 'worker';
+  address: string;
+  schematicId: string;
+  installer: string;
+  config: string;
+}
+
+export interface RenderedStack {
+  name: string;
+  nodes: RenderedNode[];
+  schematics: Map<string, string>;
+  /** Cluster-wide objects, in apply order. */
+  objects: K8sObject[];
+  /** Per-tenant objects, in apply order. */
+  tenantObjects: Map<string, K8sObject[]>;
+  talosconfig: string;
+  kubeconfig?: string;
+  posture: PostureReport;
+  decisions: ControlDecision[];
+  plan: ClusterPlan;
+}
+
+export interface RenderOptions {
+  catalogue?: readonly Control[];
+  cis?: { checks: CisCheck[]; source: string };
+}
+
+export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderOptions = {}): RenderedStack {
+  const { stack } = v;
+  const ctx = controlContext(stack, v.profile);
+  const decisions = decideControls(opts.catalogue ?? CATALOGUE, ctx);
+  const plan = buildPlan(decisions, ctx);
+  const authentication = plan.controlPlane.authentication?.value ?? authenticationConfiguration(undefined);
+  const controlPlaneSchedulable = !stack.nodes.some((n) => n.role === 'worker');
+
+  const schematics = new Map<string, string>();
+  const schematicCache = new Map<string, { id: string; s: Schematic }>();
+  const nodes: RenderedNode[] = stack.nodes.map((node) => {
+    const machine = plan.machine(node);
+    const kernelArgs = [...machine.kernelArgs.keys()];
+    const extensions = [...machine.extensions.keys()];
+    const key = JSON.stringify([kernelArgs, extensions]);
+    let sch = schematicCache.get(key);
+    if (!sch) {
+      const s = schematicFor(kernelArgs, extensions);
+      sch = { id: schematicId(s), s };
+      schematicCache.set(key, sch);
+      schematics.set(sch.id, schematicYaml(s));
+    }
+    const installer = installerImage(sch.id, stack.cluster.talosVersion, machine.secureboot);
+    const inputs: MachineInputs = {
+      stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
+    };
+    const docs = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
+    return { name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer, config: toYamlDocs(docs) };
+  });
+
+  const objects = sortObjects(plan.objects.map((o) => o.object));
+  const tenantObjects = new Map<string, K8sObject[]>();
+  for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));
+
+  let cis: { rows?: ReturnType<typeof cisRows>; source?: string } = {};
+  if (opts.cis) {
+    const firstCp = stack.nodes.find((n) => n.role === 'controlplane') ?? stack.nodes[0];
+    const model = processModel(componentFlags(stack, plan, ctx.talosLine, firstCp), 'secretbox');
+    cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };
+  }
+  const posture = buildPosture(v, decisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })));
+  const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
+  return {
+    name: v.name,
+    nodes,
+    schematics,
+    objects,
+    tenantObjects,
+    talosconfig: toYaml(talosconfig(stack, secrets)),
+    kubeconfig: kc ? toYaml(kc) : undefined,
+    posture,
+    decisions,
+    plan,
+  };
+}
+
+/** Relative path → content, as the CLI writes them (secret files marked for 0600). */
+export function renderedFiles(r: RenderedStack): { path: string; content: string; secret: boolean }[] {
+  const files: { path: string; content: string; secret: boolean }[] = [];
+  // Machine configs carry CA keys and tokens: secret.
+  for (const n of r.nodes) files.push({ path: `nodes/${n.name}.yaml`, content: n.config, secret: true });
+  files.push({ path: 'talosconfig', content: r.talosconfig, secret: true });
+  if (r.kubeconfig) files.push({ path: 'kubeconfig', content: r.kubeconfig, secret: false });
+  for (const [id, yaml] of [...r.schematics].sort()) files.push({ path: `schematics/${id}.yaml`, content: yaml, secret: false });
+  files.push({ path: 'cluster/cluster.yaml', content: r.objects.length ? toYamlDocs(r.objects) : '', secret: false });
+  for (const [t, objs] of r.tenantObjects) files.push({ path: `cluster/tenant-${t}.yaml`, content: toYamlDocs(objs), secret: false });
+  files.push({ path: 'posture.json', content: `${JSON.stringify(r.posture, null, 2)}\n`, secret: false });
+  files.push({ path: 'posture.md', content: postureMarkdown(r.posture), secret: false });
+  return files;
+}
+

@@ -1,0 +1,122 @@
+/**
+ * Everything a machine configuration is rendered from, contract-neutral: the node, its plan
+ * (merged control contributions), the control plane plan, and the secrets. Both contract
+ * emitters (v1alpha1 for 1.13, multi-document for 1.14) take this.
+ */
+import type { NodeConfig, StackConfig } from '../../config/schema';
+import type { SecretsBundle } from '../../secrets/bundle';
+import type { TalosLine } from '../../talos/defaults';
+import type { ControlPlanePlan, MachinePlan } from '../plan';
+
+export interface MachineInputs {
+  stack: StackConfig;
+  node: NodeConfig;
+  machine: MachinePlan;
+  controlPlane: ControlPlanePlan;
+  secrets: SecretsBundle;
+  talosLine: TalosLine;
+  installerImage: string;
+  /** The AuthenticationConfiguration body (without apiVersion/kind), always present. */
+  authentication: Record<string, unknown>;
+  /** True when the stack has no workers, so control planes must run workloads. */
+  controlPlaneSchedulable: boolean;
+}
+
+export const images = (k8s: string) => ({
+  apiServer: `registry.k8s.io/kube-apiserver:${k8s}`,
+  controllerManager: `registry.k8s.io/kube-controller-manager:${k8s}`,
+  scheduler: `registry.k8s.io/kube-scheduler:${k8s}`,
+  proxy: `registry.k8s.io/kube-proxy:${k8s}`,
+  kubelet: `ghcr.io/siderolabs/kubelet:${k8s}`,
+});
+
+/** secretbox key name Talos uses (k8stemplates/apiserver.go); kept across contracts so existing data stays readable. */
+export const SECRETBOX_KEY_NAME = 'key2';
+
+export function encryptionConfiguration(cp: ControlPlanePlan, secretboxKey: string): Record<string, unknown> {
+  return {
+    resources: [
+      {
+        resources: [...cp.encryptedResources.keys()].sort(),
+        providers: [{ secretbox: { keys: [{ name: SECRETBOX_KEY_NAME, secret: secretboxKey } ] } }, { identity: {} }],
+      },
+    ],
+  };
+}
+
+/** Flags as Talos extraArgs: sorted, with the admission plugins folded into one flag. */
+export function apiServerExtraArgs(cp: ControlPlanePlan, extra: Record<string, string> = {}): Record<string, string> {
+  const args: Record<string, string> = { ...extra };
+  for (const [k, v] of cp.apiServerArgs) args[k] = v.value;
+  if (cp.admissionPlugins.size) args['enable-admission-plugins'] = [...cp.admissionPlugins.keys()].sort().join(',');
+  return sortKeys(args);
+}
+
+export function argsOf(map: Map<string, { value: string }>): Record<string, string> {
+  return sortKeys(Object.fromEntries([...map].map(([k, v]) => [k, v.value])));
+}
+
+export function valuesOf<T>(map: Map<string, { value: T }>): Record<string, T> {
+  return sortKeys(Object.fromEntries([...map].map(([k, v]) => [k, v.value])));
+}
+
+export function sortKeys<T>(r: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.keys(r).sort().map((k) => [k, r[k]]));
+}
+
+export function kubeletConfig(m: MachinePlan): Record<string, unknown> {
+  return valuesOf(m.kubelet);
+}
+
+export function nodeLabels(inputs: MachineInputs): Record<string, string> {
+  return sortKeys({ ...inputs.node.labels, ...valuesOf(inputs.machine.nodeLabels) });
+}
+
+/** Taints in Talos's map form: key → "value:Effect" (or ":Effect"/"Effect"). */
+export function nodeTaints(inputs: MachineInputs): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const t of [...inputs.node.taints, ...inputs.machine.nodeTaints]) out[t.key] = t.value ? `${t.value}:${t.effect}` : t.effect;
+  return sortKeys(out);
+}
+
+/** Talos VolumeConfig documents for TPM-sealed system volumes (same form in 1.13 and 1.14). */
+export function volumeEncryptionDocs(m: MachinePlan): Record<string, unknown>[] {
+  if (!m.diskEncryption) return [];
+  return m.diskEncryption.volumes.map((name) => ({
+    apiVersion: 'v1alpha1',
+    kind: 'VolumeConfig',
+    name,
+    encryption: {
+      provider: 'luks2',
+      keys: [{ slot: 0, tpm: { checkSecurebootStatusOnEnroll: m.secureboot } }],
+    },
+  }));
+}
+
+/** Disk selection as a CEL expression (contract 1.14's UnattendedInstallConfig). */
+export function diskSelectorCel(node: NodeConfig): string {
+  if (node.installDisk) return `disk.dev_path == ${JSON.stringify(node.installDisk)}`;
+  const s = node.diskSelector!;
+  const parts: string[] = [];
+  if (s.type) parts.push(s.type === 'nvme' ? 'disk.transport == "nvme"' : s.type === 'ssd' ? '!disk.rotational' : s.type === 'hdd' ? 'disk.rotational' : 'disk.transport == "mmc"');
+  if (s.model) parts.push(globCel('disk.model', s.model));
+  if (s.serial) parts.push(globCel('disk.serial', s.serial));
+  if (s.wwid) parts.push(globCel('disk.wwid', s.wwid));
+  if (s.busPath) parts.push(globCel('disk.bus_path', s.busPath));
+  if (s.size) {
+    const m = s.size.match(/^(<=|>=|<|>|==)?\s?(\d+)\s?(\w+)?$/)!;
+    parts.push(`disk.size ${m[1] ?? '=='} ${m[2]}u * ${unitCel(m[3] ?? 'B')}`);
+  }
+  return parts.join(' && ');
+}
+
+function globCel(field: string, pattern: string): string {
+  if (!pattern.includes('*')) return `${field} == ${JSON.stringify(pattern)}`;
+  const re = '^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$';
+  return `${field}.matches(${JSON.stringify(re)})`;
+}
+
+function unitCel(u: string): string {
+  const units: Record<string, string> = { B: '1u', kB: 'KB', KB: 'KB', MB: 'MB', GB: 'GB', TB: 'TB', KiB: 'KiB', MiB: 'MiB', GiB: 'GiB', TiB: 'TiB' };
+  return units[u] ?? '1u';
+}

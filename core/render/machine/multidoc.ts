@@ -1,0 +1,99 @@
+/**
+ * Contract 1.14: a slim v1alpha1 document (machine identity, tokens, OS and etcd CAs) and
+ * one document per Kubernetes concern, as `talosctl gen config` lays them out in 1.14
+ * (pkg/machinery/config/types/v1alpha1/testdata/stability/v1.14). Secrets keep their
+ * bytes across the contract change: the same secretbox key under the same key name, the
+ * same cluster id (re-encoded: 1.14 reads it as standard base64).
+ */
+import { fromB64 } from '../../secrets/bundle';
+import {
+  MachineInputs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
+  volumeEncryptionDocs,
+} from './inputs';
+
+const doc = (kind: string, body: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...body });
+
+/** 1.13 bundles carry the cluster id URL-safe; 1.14 decodes it as standard base64. Same 32 bytes. */
+export function clusterIdStd(id: string): string {
+  return Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64');
+}
+
+export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
+  const cp = i.node.role === 'controlplane';
+  const s = i.secrets;
+  const p = i.controlPlane;
+  const img = images(i.stack.cluster.kubernetesVersion);
+  const sysctls = valuesOf(i.machine.sysctls);
+  const labels = nodeLabels(i);
+  const taints = nodeTaints(i);
+  const kubeletArgs = argsOf(i.machine.kubeletArgs);
+  const certSANs = [i.node.address, ...(i.stack.cluster.vip && cp ? [i.stack.cluster.vip.address] : [])];
+
+  const docs: Record<string, unknown>[] = [
+    {
+      version: 'v1alpha1',
+      debug: false,
+      machine: {
+        type: i.node.role,
+        token: s.trustdinfo.token,
+        ca: { crt: s.certs.os.crt, key: cp ? s.certs.os.key : '' },
+        certSANs,
+        features: { diskQuotaSupport: true },
+      },
+      cluster: {
+        token: s.secrets.bootstraptoken,
+        ...(cp
+          ? {
+              etcd: { ca: { crt: s.certs.etcd.crt, key: s.certs.etcd.key }, ...(p.etcdArgs.size ? { extraArgs: argsOf(p.etcdArgs) } : {}) },
+              ...(p.adminKubeconfigCertLifetime ? { adminKubeconfig: { certLifetime: p.adminKubeconfigCertLifetime } } : {}),
+            }
+          : {}),
+      },
+    },
+    doc('DiscoveryServiceConfig', { name: 'default', endpoint: 'https://discovery.talos.dev/' }),
+    doc('DiscoveryIdentityConfig', { clusterID: clusterIdStd(s.cluster.id), clusterSecret: s.cluster.secret }),
+    // The schema (v1.14.0-rc.1) names this kind UnattendedInstall; Talos registers UnattendedInstallConfig.
+    doc('UnattendedInstallConfig', { installer: { image: i.installerImage }, provisioning: { diskSelector: { match: diskSelectorCel(i.node) }, wipe: false } }),
+    doc('ResolverConfig', { hostDNS: { enabled: true, forwardKubeDNSToHost: true } }),
+    ...(Object.keys(sysctls).length ? [doc('SysctlConfig', { params: sysctls })] : []),
+    ...volumeEncryptionDocs(i.machine),
+    doc('SecurityProfileConfig', { workloadIsolation: true }),
+    doc('HostnameConfig', { hostname: i.node.name }),
+    ...(i.machine.kubespan ? [doc('KubeSpanConfig', { enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false })] : []),
+    ...(cp && i.stack.cluster.vip ? [doc('Layer2VIPConfig', { name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link })] : []),
+    doc('KubeClusterConfig', { clusterName: i.stack.cluster.name, endpoint: i.stack.cluster.endpoint }),
+    doc('KubeNodeConfig', {
+      nodeIP: {},
+      labels: cp ? { 'node-role.kubernetes.io/control-plane': '', 'node.kubernetes.io/exclude-from-external-load-balancers': '', ...labels } : labels,
+      taints: cp && !i.controlPlaneSchedulable ? { 'node-role.kubernetes.io/control-plane': 'NoSchedule', ...taints } : taints,
+    }),
+    doc('KubeletConfig', {
+      image: img.kubelet,
+      config: kubeletConfig(i.machine),
+      ...(Object.keys(kubeletArgs).length ? { extraArgs: kubeletArgs } : {}),
+      defaultRuntimeSeccompProfileEnabled: i.machine.defaultRuntimeSeccomp,
+    }),
+    doc('KubeNetworkConfig', { dnsDomain: i.stack.cluster.dnsDomain, podSubnets: i.stack.cluster.podSubnets, serviceSubnets: i.stack.cluster.serviceSubnets }),
+    doc('KubeAPIServerCAConfig', cp ? { issuingCA: { cert: fromB64(s.certs.k8s.crt), key: fromB64(s.certs.k8s.key) } } : { acceptedCAs: [fromB64(s.certs.k8s.crt)] }),
+    doc('KubePrismConfig', { port: 7445 }),
+  ];
+  if (!cp) return docs;
+
+  docs.push(
+    doc('KubeAggregatorCAConfig', { issuingCA: { cert: fromB64(s.certs.k8saggregator.crt), key: fromB64(s.certs.k8saggregator.key) } }),
+    ...p.admissionConfig.map((a) => doc('KubeAdmissionControlConfig', { name: a.name, configuration: a.configuration })),
+    ...(p.auditPolicy ? [doc('KubeAuditPolicyConfig', { configuration: p.auditPolicy.value })] : []),
+    doc('KubeAuthenticationConfig', { configuration: i.authentication }),
+    doc('KubeAuthorizerConfig', { name: 'node', type: 'Node' }),
+    doc('KubeAuthorizerConfig', { name: 'rbac', type: 'RBAC' }),
+    doc('KubeEtcdEncryptionConfig', { config: encryptionConfiguration(p, s.secrets.secretboxencryptionsecret) }),
+    doc('KubeServiceAccountConfig', { issuer: { privateKey: fromB64(s.certs.k8sserviceaccount.key), issuerURL: i.stack.cluster.endpoint } }),
+    doc('KubeAPIServerConfig', { image: img.apiServer, extraArgs: apiServerExtraArgs(p), certExtraSANs: [new URL(i.stack.cluster.endpoint).hostname] }),
+    doc('KubeControllerManagerConfig', { image: img.controllerManager, ...(p.controllerManagerArgs.size ? { extraArgs: argsOf(p.controllerManagerArgs) } : {}) }),
+    doc('KubeSchedulerConfig', { image: img.scheduler, config: {}, ...(p.schedulerArgs.size ? { extraArgs: argsOf(p.schedulerArgs) } : {}) }),
+    doc('KubeProxyConfig', { image: img.proxy, config: {}, ...(p.kubeProxyArgs.size ? { extraArgs: argsOf(p.kubeProxyArgs) } : {}) }),
+    doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789 }),
+    doc('KubeCoreDNSConfig', { enabled: true }),
+  );
+  return docs;
+}

@@ -1,0 +1,112 @@
+/**
+ * Contract 1.13: one v1alpha1 document carrying machine and cluster settings, followed by the
+ * few documents 1.13 already has on their own (hostname, volumes, KubeSpan, VIP).
+ *
+ * 1.13 has no first-class structured authentication: the AuthenticationConfiguration is
+ * written as a machine file under /var, mounted into the API server pod read-only, and
+ * passed with --authentication-config (the form Talos documents for 1.13). Talos also sets
+ * --anonymous-auth=false there, which cannot be combined with an `anonymous:` block, so under
+ * 1.13 the health endpoints need authentication too (stricter than 1.14).
+ */
+import {
+  MachineInputs, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
+} from './inputs';
+
+export const AUTHN_HOST_DIR = '/var/etc/bulwark';
+export const AUTHN_POD_DIR = '/etc/bulwark';
+export const AUTHN_FILE = 'authentication-config.yaml';
+
+export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string): Record<string, unknown>[] {
+  const cp = i.node.role === 'controlplane';
+  const s = i.secrets;
+  const img = images(i.stack.cluster.kubernetesVersion);
+  const k = kubeletConfig(i.machine);
+  const kubeletArgs = argsOf(i.machine.kubeletArgs);
+  const labels = nodeLabels(i);
+  const taints = nodeTaints(i);
+  const sysctls = valuesOf(i.machine.sysctls);
+  const certSANs = [i.node.address, ...(i.stack.cluster.vip && cp ? [i.stack.cluster.vip.address] : [])];
+
+  const machine: Record<string, unknown> = {
+    type: i.node.role,
+    token: s.trustdinfo.token,
+    ca: { crt: s.certs.os.crt, key: cp ? s.certs.os.key : '' },
+    certSANs,
+    kubelet: {
+      image: img.kubelet,
+      defaultRuntimeSeccompProfileEnabled: i.machine.defaultRuntimeSeccomp,
+      disableManifestsDirectory: true,
+      ...(Object.keys(kubeletArgs).length ? { extraArgs: kubeletArgs } : {}),
+      ...(Object.keys(k).length ? { extraConfig: k } : {}),
+    },
+    install: {
+      ...(i.node.installDisk ? { disk: i.node.installDisk } : { diskSelector: sortKeys(i.node.diskSelector as Record<string, string>) }),
+      image: i.installerImage,
+      wipe: false,
+    },
+    ...(Object.keys(sysctls).length ? { sysctls } : {}),
+    features: { diskQuotaSupport: true, kubePrism: { enabled: true, port: 7445 }, hostDNS: { enabled: true, forwardKubeDNSToHost: true } },
+    ...(Object.keys(labels).length ? { nodeLabels: labels } : {}),
+    ...(Object.keys(taints).length ? { nodeTaints: taints } : {}),
+  };
+  if (cp) {
+    machine.files = [
+      {
+        path: `${AUTHN_HOST_DIR}/${AUTHN_FILE}`,
+        // The API server runs as 65534 and must read it; it holds no secrets (issuer URLs, claims, CA certs).
+        permissions: 0o644,
+        op: 'create',
+        content: toYaml({ apiVersion: 'apiserver.config.k8s.io/v1', kind: 'AuthenticationConfiguration', ...withoutAnonymous(i.authentication) }),
+      },
+    ];
+  }
+
+  const cluster: Record<string, unknown> = {
+    id: s.cluster.id,
+    secret: s.cluster.secret,
+    controlPlane: { endpoint: i.stack.cluster.endpoint },
+    clusterName: i.stack.cluster.name,
+    network: { dnsDomain: i.stack.cluster.dnsDomain, podSubnets: i.stack.cluster.podSubnets, serviceSubnets: i.stack.cluster.serviceSubnets },
+    token: s.secrets.bootstraptoken,
+    ca: { crt: s.certs.k8s.crt, key: cp ? s.certs.k8s.key : '' },
+    proxy: { image: img.proxy, ...(i.controlPlane.kubeProxyArgs.size ? { extraArgs: argsOf(i.controlPlane.kubeProxyArgs) } : {}) },
+    discovery: { enabled: true, registries: { kubernetes: { disabled: true }, service: {} } },
+  };
+  if (cp) {
+    const p = i.controlPlane;
+    Object.assign(cluster, {
+      secretboxEncryptionSecret: s.secrets.secretboxencryptionsecret,
+      aggregatorCA: { crt: s.certs.k8saggregator.crt, key: s.certs.k8saggregator.key },
+      serviceAccount: { key: s.certs.k8sserviceaccount.key },
+      apiServer: {
+        image: img.apiServer,
+        certSANs: [new URL(i.stack.cluster.endpoint).hostname, ...(i.stack.cluster.vip ? [i.stack.cluster.vip.address] : [])].filter((v, n, a) => a.indexOf(v) === n),
+        extraArgs: apiServerExtraArgs(p, { 'authentication-config': `${AUTHN_POD_DIR}/${AUTHN_FILE}` }),
+        extraVolumes: [{ hostPath: AUTHN_HOST_DIR, mountPath: AUTHN_POD_DIR, readonly: true }],
+        admissionControl: p.admissionConfig.map((a) => ({ name: a.name, configuration: a.configuration })),
+        ...(p.auditPolicy ? { auditPolicy: p.auditPolicy.value } : {}),
+      },
+      controllerManager: { image: img.controllerManager, ...(p.controllerManagerArgs.size ? { extraArgs: argsOf(p.controllerManagerArgs) } : {}) },
+      scheduler: { image: img.scheduler, ...(p.schedulerArgs.size ? { extraArgs: argsOf(p.schedulerArgs) } : {}) },
+      etcd: { ca: { crt: s.certs.etcd.crt, key: s.certs.etcd.key }, ...(p.etcdArgs.size ? { extraArgs: argsOf(p.etcdArgs) } : {}) },
+      ...(p.adminKubeconfigCertLifetime ? { adminKubeconfig: { certLifetime: p.adminKubeconfigCertLifetime } } : {}),
+      allowSchedulingOnControlPlanes: i.controlPlaneSchedulable,
+    });
+  }
+
+  return [
+    { version: 'v1alpha1', debug: false, machine, cluster },
+    { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: i.node.name },
+    ...volumeEncryptionDocs(i.machine),
+    ...(i.machine.kubespan ? [{ apiVersion: 'v1alpha1', kind: 'KubeSpanConfig', enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false }] : []),
+    ...(cp && i.stack.cluster.vip ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link }] : []),
+  ];
+}
+
+/** 1.13 keeps Talos's --anonymous-auth=false; the two cannot be combined. */
+function withoutAnonymous(authn: Record<string, unknown>): Record<string, unknown> {
+  const { anonymous: _ignored, ...rest } = authn;
+  void _ignored;
+  return rest;
+}
+

@@ -1,0 +1,67 @@
+/**
+ * Cluster secrets in the layout of Talos's secrets bundle (`talosctl gen secrets`):
+ * CAs as base64 of PEM, tokens, the secretbox key. One extra key, `clients`, holds the Talos
+ * API admin client certificate issued at generation time, so that rendering the talosconfig
+ * needs no clock and no randomness.
+ */
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { z } from 'zod';
+
+const b64 = z.string().regex(/^[A-Za-z0-9+/]+=*$/, { error: 'is not base64' });
+const pair = z.strictObject({ crt: b64, key: b64 });
+
+export const secretsBundleSchema = z.strictObject({
+  cluster: z.strictObject({ id: z.string().min(40), secret: z.string().min(40) }),
+  secrets: z.strictObject({
+    bootstraptoken: z.string().regex(/^[a-z0-9]{6}\.[a-z0-9]{16}$/, { error: 'is not a bootstrap token ([a-z0-9]{6}.[a-z0-9]{16})' }),
+    secretboxencryptionsecret: b64,
+  }),
+  trustdinfo: z.strictObject({ token: z.string().regex(/^[a-z0-9]{6}\.[a-z0-9]{16}$/, { error: 'is not a trustd token' }) }),
+  certs: z.strictObject({
+    etcd: pair,
+    k8s: pair,
+    k8saggregator: pair,
+    k8sserviceaccount: z.strictObject({ key: b64 }),
+    os: pair,
+  }),
+  clients: z.strictObject({ talosAdmin: pair }),
+});
+
+export type SecretsBundle = z.infer<typeof secretsBundleSchema>;
+
+export const fromB64 = (s: string) => Buffer.from(s, 'base64').toString('utf8');
+export const toB64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
+
+/**
+ * Parses and checks a bundle: every certificate must parse and match its key. Problems are
+ * returned with their key paths (never their values).
+ */
+export function checkSecrets(raw: unknown): { bundle?: SecretsBundle; problems: { path: string; message: string }[] } {
+  const parsed = secretsBundleSchema.safeParse(raw);
+  if (!parsed.success) return { problems: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })) };
+  const problems: { path: string; message: string }[] = [];
+  const pairs: [string, { crt: string; key: string }][] = [
+    ['certs.etcd', parsed.data.certs.etcd], ['certs.k8s', parsed.data.certs.k8s], ['certs.k8saggregator', parsed.data.certs.k8saggregator],
+    ['certs.os', parsed.data.certs.os], ['clients.talosAdmin', parsed.data.clients.talosAdmin],
+  ];
+  for (const [path, p] of pairs) {
+    try {
+      const cert = new X509Certificate(fromB64(p.crt));
+      const key = createPrivateKey(normalizePem(fromB64(p.key)));
+      if (!cert.checkPrivateKey(key)) problems.push({ path: `${path}.key`, message: 'does not belong to the certificate beside it' });
+    } catch (e) {
+      problems.push({ path, message: `does not hold a PEM certificate and private key (${(e as Error).message})` });
+    }
+  }
+  try {
+    createPrivateKey(fromB64(parsed.data.certs.k8sserviceaccount.key));
+  } catch {
+    problems.push({ path: 'certs.k8sserviceaccount.key', message: 'is not a PEM private key' });
+  }
+  return problems.length ? { problems } : { bundle: parsed.data, problems };
+}
+
+/** Talos writes Ed25519 keys as "ED25519 PRIVATE KEY" around PKCS#8; OpenSSL knows them as "PRIVATE KEY". */
+export function normalizePem(pem: string): string {
+  return pem.replace(/-----(BEGIN|END) ED25519 PRIVATE KEY-----/g, '-----$1 PRIVATE KEY-----');
+}
