@@ -33,7 +33,8 @@ function zodProblems(error: z.ZodError, prefix: PropertyKey[]): ConfigProblem[] 
   return error.issues.map((i) => {
     const path = keyPath([...prefix, ...i.path]);
     if (i.code === 'unrecognized_keys') return { path, message: `has unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against docs/configuration.md` };
-    if (i.code === 'invalid_type' && i.input === undefined) return { path, message: `is missing; it is required (${i.expected})` };
+    if (i.code === 'invalid_type' && i.input === undefined)
+      return { path, message: i.message.startsWith('Invalid input') ? `is missing; it is required (${i.expected})` : i.message };
     if (i.code === 'invalid_value' && 'values' in i) return { path, message: `is ${JSON.stringify(i.input)}; it must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     return { path, message: i.message };
   });
@@ -57,8 +58,9 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
       value.forEach((item, i) => {
         const elem = ((field as unknown as z.ZodDefault<z.ZodArray<z.ZodType>>).unwrap() as z.ZodArray<z.ZodType>).element;
         const r = elem.safeParse(item);
-        if (r.success) items.push(r.data);
-        else problems.push(...zodProblems(r.error, [key, i]));
+        // Failed items keep their place (as holes) so later messages name the right index.
+        items.push(r.success ? r.data : undefined);
+        if (!r.success) problems.push(...zodProblems(r.error, [key, i]));
       });
       parsed[key] = items;
       continue;
@@ -68,8 +70,8 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
     else problems.push(...zodProblems(r.error, [key]));
   }
   const stack = parsed as Partial<StackConfig>;
-  const nodes = (stack.nodes ?? []) as NodeConfig[];
-  const tenants = (stack.tenants ?? []) as TenantConfig[];
+  const nodes = (stack.nodes ?? []) as (NodeConfig | undefined)[];
+  const tenants = (stack.tenants ?? []) as (TenantConfig | undefined)[];
 
   // Profile (and the edge overlay).
   let profile: Profile | undefined;
@@ -91,6 +93,9 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add);
   checkWaivers(stack, profile, opts, add);
+  if (stack.nodes) stack.nodes = (stack.nodes as (NodeConfig | undefined)[]).filter((n): n is NodeConfig => !!n);
+  if (stack.tenants) stack.tenants = (stack.tenants as (TenantConfig | undefined)[]).filter((t): t is TenantConfig => !!t);
+  if (stack.waivers) stack.waivers = stack.waivers.filter((w) => !!w);
 
   if (problems.length) throw new StackConfigError(name, problems);
   return { name, stack: stack as StackConfig, profile: profile! };
@@ -98,7 +103,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
 
 type Add = (path: PropertyKey[], message: string) => void;
 
-function checkCluster(cluster: StackConfig['cluster'], nodes: NodeConfig[], stack: Partial<StackConfig>, add: Add): void {
+function checkCluster(cluster: StackConfig['cluster'], nodes: (NodeConfig | undefined)[], stack: Partial<StackConfig>, add: Add): void {
   const talos = minorOf(cluster.talosVersion);
   const k8s = minorOf(cluster.kubernetesVersion);
   const support = TALOS_KUBERNETES_SUPPORT[talos];
@@ -117,24 +122,25 @@ function checkCluster(cluster: StackConfig['cluster'], nodes: NodeConfig[], stac
       if (overlaps(subnets[a].c, subnets[b].c))
         add(subnets[b].path, `${subnets[b].c} overlaps the ${subnets[a].what} ${subnets[a].c} (${keyPath(subnets[a].path)}); pod and service subnets must be disjoint`);
   const addresses = [
-    ...nodes.map((n, i) => ({ a: n.address, path: ['nodes', i, 'address'] as PropertyKey[] })),
+    ...nodes.flatMap((n, i) => (n ? [{ a: n.address, path: ['nodes', i, 'address'] as PropertyKey[] }] : [])),
     ...(cluster.vip ? [{ a: cluster.vip.address, path: ['cluster', 'vip', 'address'] as PropertyKey[] }] : []),
   ].filter((x) => isIP(x.a));
   for (const x of addresses)
     for (const s of subnets) if (overlaps(s.c, x.a)) add(x.path, `${x.a} lies inside the ${s.what} ${s.c}; node addresses must be outside pod and service subnets`);
-  if (cluster.vip && nodes.some((n) => n.address === cluster.vip!.address))
+  if (cluster.vip && nodes.some((n) => n?.address === cluster.vip!.address))
     add(['cluster', 'vip', 'address'], `${cluster.vip.address} is also a node's address; the VIP must be a free address on the control planes' network`);
   void stack;
 }
 
-function checkNodes(nodes: NodeConfig[], allowEven: boolean, add: Add): void {
-  const cps = nodes.filter((n) => n.role === 'controlplane');
+function checkNodes(nodes: (NodeConfig | undefined)[], allowEven: boolean, add: Add): void {
+  const cps = nodes.filter((n) => n?.role === 'controlplane');
   if (!cps.length) add(['nodes'], 'has no node with role controlplane; a cluster needs one (or three, or five) control-plane nodes');
   else if (cps.length % 2 === 0 && !allowEven)
     add(['nodes'], `has ${cps.length} control-plane nodes; etcd needs an odd number for quorum (an even count tolerates no more failures than one fewer). Use ${cps.length - 1} or ${cps.length + 1}, or set bulwark:cluster.allowEvenControlPlanes: true`);
   const seen = new Map<string, number>();
   const seenAddr = new Map<string, number>();
   nodes.forEach((n, i) => {
+    if (!n) return;
     if (seen.has(n.name)) add(['nodes', i, 'name'], `"${n.name}" is already the name of bulwark:nodes[${seen.get(n.name)}]; node names must be unique`);
     else seen.set(n.name, i);
     if (seenAddr.has(n.address)) add(['nodes', i, 'address'], `${n.address} is already the address of bulwark:nodes[${seenAddr.get(n.address)}]; node addresses must be unique`);
@@ -142,9 +148,11 @@ function checkNodes(nodes: NodeConfig[], allowEven: boolean, add: Add): void {
   });
 }
 
-function checkTenants(tenants: TenantConfig[], nodes: NodeConfig[], stack: Partial<StackConfig>, profile: Profile | undefined, add: Add): void {
+function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConfig | undefined)[], stack: Partial<StackConfig>, profile: Profile | undefined, add: Add): void {
   const seen = new Map<string, number>();
+  const nodes = nodeList.filter((n): n is NodeConfig => !!n);
   tenants.forEach((t, i) => {
+    if (!t) return;
     if (seen.has(t.name)) add(['tenants', i, 'name'], `"${t.name}" is already bulwark:tenants[${seen.get(t.name)}]; tenant names must be unique`);
     else seen.set(t.name, i);
     if (RESERVED_NAMESPACES.includes(t.name) || t.name.startsWith('kube-'))
@@ -165,7 +173,7 @@ function checkTenants(tenants: TenantConfig[], nodes: NodeConfig[], stack: Parti
   void stack;
 }
 
-function checkOidc(stack: Partial<StackConfig>, tenants: TenantConfig[], profile: Profile | undefined, add: Add): void {
+function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefined)[], profile: Profile | undefined, add: Add): void {
   const oidc = stack.oidc;
   if (!oidc) {
     if (stack.oidc === undefined && !('oidc' in stack && stack.oidc === null))
@@ -201,7 +209,7 @@ function checkOidc(stack: Partial<StackConfig>, tenants: TenantConfig[], profile
   if (!hasGroupsClaim) add(['oidc', 'issuers'], 'no issuer maps a groups claim; Bulwark grants access by group, so map one (claims.groups: {claim: groups, prefix: "oidc:"})');
   const tenantGroups = new Map<string, string>();
   tenants.forEach((t, i) =>
-    t.groups.forEach((g, j) => {
+    t?.groups.forEach((g, j) => {
       const other = tenantGroups.get(g);
       if (other && other !== t.name && profile?.settings.oidc.perTenantGroups)
         add(['tenants', i, 'groups', j], `"${g}" is also a group of tenant ${other}; profile ${profile.name} requires each tenant to have its own groups`);
@@ -217,6 +225,7 @@ function checkOidc(stack: Partial<StackConfig>, tenants: TenantConfig[], profile
 function checkWaivers(stack: Partial<StackConfig>, profile: Profile | undefined, opts: ValidateOptions, add: Add): void {
   const seen = new Set<string>();
   (stack.waivers ?? []).forEach((w, i) => {
+    if (!w) return;
     const control = opts.catalogue.find((c) => c.id === w.control);
     if (!control) {
       const near = opts.catalogue.map((c) => c.id).filter((id) => id.split('.').slice(-1)[0] === w.control.split('.').slice(-1)[0] || id.startsWith(w.control.split('.')[0] + '.'));
