@@ -76,7 +76,7 @@ describe('bad OIDC input, each naming its key path', () => {
   });
 });
 
-function authnOf(name: string, config: string) {
+function authnOf(config: string) {
   const docs = parseAllDocuments(config).map((d) => d.toJS());
   const v14 = docs.find((d) => d.kind === 'KubeAuthenticationConfig');
   if (v14) return v14.configuration;
@@ -89,7 +89,7 @@ describe('the rendered AuthenticationConfiguration', () => {
     const v = example(name);
     const r = renderStack(v, await testSecrets());
     const cp = r.nodes.find((n) => n.role === 'controlplane')!;
-    const authn = authnOf(name, cp.config);
+    const authn = authnOf(cp.config);
     expect(authn.jwt).toHaveLength(v.stack.oidc!.issuers.length);
     for (const [i, jwt] of authn.jwt.entries()) {
       const iss = v.stack.oidc!.issuers[i];
@@ -122,7 +122,7 @@ describe('the rendered AuthenticationConfiguration', () => {
     for (const name of ['lab', 'prod', 'saas', 'edge-store']) {
       const v = example(name);
       const r = renderStack(v, await testSecrets());
-      const authn = authnOf(name, r.nodes.find((n) => n.role === 'controlplane')!.config);
+      const authn = authnOf(r.nodes.find((n) => n.role === 'controlplane')!.config);
       const urls = authn.jwt.map((j: any) => j.issuer.url);
       expect(new Set(urls).size).toBe(urls.length); // issuer URLs unique
       for (const j of authn.jwt) {

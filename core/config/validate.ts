@@ -90,6 +90,8 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   if (cluster) checkCluster(cluster, nodes, stack, add);
   if (!stack.existingCluster) checkNodes(nodes, cluster?.allowEvenControlPlanes ?? false, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
+  if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))
+    add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add);
   checkWaivers(stack, profile, opts, add);

@@ -44,6 +44,8 @@ export interface RenderedStack {
   talosconfig: string;
   kubeconfig?: string;
   posture: PostureReport;
+  /** How changes roll out: the stack's operations, tightened by controls (edge: conservative). */
+  operations: { workerBatchSize: number; healthTimeout: string; stageUpgrades: boolean; resetOnDestroy: boolean };
   decisions: ControlDecision[];
   plan: ClusterPlan;
 }
@@ -104,9 +106,23 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     talosconfig: toYaml(talosconfig(stack, secrets)),
     kubeconfig: kc ? toYaml(kc) : undefined,
     posture,
+    operations: effectiveOperations(stack.operations, plan.operations),
     decisions,
     plan,
   };
+}
+
+function minutes(d: string): number {
+  let total = 0;
+  for (const [, n, u] of d.matchAll(/(\d+)([hms])/g)) total += Number(n) * (u === 'h' ? 60 : u === 'm' ? 1 : 1 / 60);
+  return total;
+}
+
+export function effectiveOperations(ops: ValidStack['stack']['operations'], limits: ClusterPlan['operations']): RenderedStack['operations'] {
+  const workerBatchSize = Math.min(ops.workerBatchSize, limits.maxWorkerBatchSize ?? Infinity);
+  const min = limits.minHealthTimeoutMinutes ?? 0;
+  const healthTimeout = minutes(ops.healthTimeout) >= min ? ops.healthTimeout : `${min}m`;
+  return { workerBatchSize, healthTimeout, stageUpgrades: limits.stageUpgrades, resetOnDestroy: ops.resetOnDestroy };
 }
 
 /** Relative path → content, as the CLI writes them (secret files marked for 0600). */

@@ -49,6 +49,8 @@ export interface ClusterPlan {
   tenantObjects: { tenant: string; object: K8sObject; control: string }[];
   notes: { control: string; note: string }[];
   contributions: Map<string, Contribution>;
+  /** Rollout limits from controls: the strictest wins. */
+  operations: { maxWorkerBatchSize?: number; stageUpgrades: boolean; minHealthTimeoutMinutes?: number };
 }
 
 export function emptyMachinePlan(): MachinePlan {
@@ -113,6 +115,7 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
   const tenantObjects: ClusterPlan['tenantObjects'] = [];
   const notes: ClusterPlan['notes'] = [];
   const contributions = new Map<string, Contribution>();
+  const operations: ClusterPlan['operations'] = { stageUpgrades: false };
 
   for (const d of decisions) {
     if (d.status.state !== 'enforced') continue;
@@ -125,6 +128,12 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
     for (const o of c.objects ?? []) objects.push({ object: o, control: id });
     if (c.tenantObjects) for (const t of ctx.stack.tenants) for (const o of c.tenantObjects(t)) tenantObjects.push({ tenant: t.name, object: o, control: id });
     for (const note of c.notes ?? []) notes.push({ control: id, note });
+    if (c.operations) {
+      const o = c.operations;
+      if (o.maxWorkerBatchSize !== undefined) operations.maxWorkerBatchSize = Math.min(operations.maxWorkerBatchSize ?? Infinity, o.maxWorkerBatchSize);
+      if (o.minHealthTimeoutMinutes !== undefined) operations.minHealthTimeoutMinutes = Math.max(operations.minHealthTimeoutMinutes ?? 0, o.minHealthTimeoutMinutes);
+      if (o.stageUpgrades) operations.stageUpgrades = true;
+    }
   }
 
   const machine = (node: NodeConfig): MachinePlan => {
@@ -132,7 +141,7 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
     for (const s of selective) if (s.match(node)) applyMachine(p, s.machine, s.control);
     return p;
   };
-  return { machine, controlPlane, objects, tenantObjects, notes, contributions };
+  return { machine, controlPlane, objects, tenantObjects, notes, contributions, operations };
 }
 
 function cloneMachinePlan(p: MachinePlan): MachinePlan {

@@ -93,4 +93,14 @@ export const kubeletControls: Control[] = [
     requiredBy: [...ALL],
     contribute: () => ({ machine: { kubelet: { eventRecordQPS: 50, eventBurst: 100 } } }),
   },
+  {
+    id: 'k8s.scheduling.control-planes-isolated',
+    layer: 'kubernetes',
+    title: 'No workloads on control-plane nodes when the cluster has workers',
+    threat: 'A compromised workload on a control plane sits next to etcd, the API server\'s keys and the cluster CA.',
+    references: { nsa: ['Control plane hardening'] },
+    requiredBy: [...ALL, 'edge'],
+    appliesTo: (ctx) => ctx.stack.nodes.some((n) => n.role === 'worker'),
+    contribute: () => ({ notes: ['Control planes keep the node-role.kubernetes.io/control-plane:NoSchedule taint; only single-node (or control-plane-only) clusters schedule workloads on them.'] }),
+  },
 ];

@@ -93,4 +93,16 @@ export const osControls: Control[] = [
     requiredBy: ['edge'],
     contribute: () => ({ machine: { kubespan: true } }),
   },
+  {
+    id: 'os.upgrade.conservative',
+    layer: 'os',
+    title: 'Conservative upgrades: one node at a time, staged, long health gates',
+    threat: 'A failed upgrade at a site nobody can reach in person takes the site down; several nodes failing at once loses quorum.',
+    references: { other: ['Talos upgrades: --stage'] },
+    requiredBy: ['edge'],
+    contribute: () => ({
+      operations: { maxWorkerBatchSize: 1, stageUpgrades: true, minHealthTimeoutMinutes: 20 },
+      notes: ['Upgrades are staged (applied at the next reboot, so a locked file cannot half-apply them), one node at a time, each gated on at least 20 minutes of health checks.'],
+    }),
+  },
 ];
