@@ -19,10 +19,26 @@ import { MachineInputs } from './machine/inputs';
 import { renderMultiDoc } from './machine/multidoc';
 import { renderV1Alpha1 } from './machine/v1alpha1';
 import { ClusterPlan, buildPlan } from './plan';
+import { emitYaml } from './yaml-emit';
 import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
 
 export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
-export const toYamlDocs = (docs: unknown[]): string => docs.map(toYaml).join('---\n');
+export const toYamlDocs = (docs: unknown[], yaml: (v: unknown) => string = toYaml): string => docs.map(yaml).join('---\n');
+
+/**
+ * Most documents are identical across nodes of a role (1,000 workers share one KubeletConfig):
+ * serialise each distinct document once per render. Keyed by its JSON, which is far cheaper
+ * than YAML serialisation.
+ */
+function memoisedYaml(): (v: unknown) => string {
+  const memo = new Map<string, string>();
+  return (v) => {
+    const key = JSON.stringify(v);
+    let out = memo.get(key);
+    if (out === undefined) memo.set(key, (out = toYaml(v)));
+    return out;
+  };
+}
 
 export interface RenderedNode {
   name: string;
@@ -63,6 +79,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const authentication = plan.controlPlane.authentication?.value ?? authenticationConfiguration(undefined);
   const controlPlaneSchedulable = !stack.nodes.some((n) => n.role === 'worker');
 
+  const yaml = memoisedYaml();
   const schematics = new Map<string, string>();
   const schematicCache = new Map<string, { id: string; s: Schematic }>();
   const nodes: RenderedNode[] = stack.nodes.map((node) => {
@@ -82,7 +99,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
       stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
     };
     const docs = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
-    return { name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer, config: toYamlDocs(docs) };
+    return { name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer, config: toYamlDocs(docs, yaml) };
   });
 
   const objects = sortObjects(plan.objects.map((o) => o.object));
@@ -133,8 +150,8 @@ export function renderedFiles(r: RenderedStack): { path: string; content: string
   files.push({ path: 'talosconfig', content: r.talosconfig, secret: true });
   if (r.kubeconfig) files.push({ path: 'kubeconfig', content: r.kubeconfig, secret: false });
   for (const [id, yaml] of [...r.schematics].sort()) files.push({ path: `schematics/${id}.yaml`, content: yaml, secret: false });
-  files.push({ path: 'cluster/cluster.yaml', content: r.objects.length ? toYamlDocs(r.objects) : '', secret: false });
-  for (const [t, objs] of r.tenantObjects) files.push({ path: `cluster/tenant-${t}.yaml`, content: toYamlDocs(objs), secret: false });
+  files.push({ path: 'cluster/cluster.yaml', content: toYamlDocs(r.objects, emitYaml), secret: false });
+  for (const [t, objs] of r.tenantObjects) files.push({ path: `cluster/tenant-${t}.yaml`, content: toYamlDocs(objs, emitYaml), secret: false });
   files.push({ path: 'posture.json', content: `${JSON.stringify(r.posture, null, 2)}\n`, secret: false });
   files.push({ path: 'posture.md', content: postureMarkdown(r.posture), secret: false });
   return files;

@@ -3,6 +3,7 @@
  * (merged control contributions), the control plane plan, and the secrets. Both contract
  * emitters (v1alpha1 for 1.13, multi-document for 1.14) take this.
  */
+import { isIP } from 'node:net';
 import type { NodeConfig, StackConfig } from '../../config/schema';
 import type { SecretsBundle } from '../../secrets/bundle';
 import type { TalosLine } from '../../talos/defaults';
@@ -20,6 +21,18 @@ export interface MachineInputs {
   authentication: Record<string, unknown>;
   /** True when the stack has no workers, so control planes must run workloads. */
   controlPlaneSchedulable: boolean;
+}
+
+/**
+ * Extra SANs for the Talos API certificate. Talos adds every interface address itself, so an IP
+ * address is not repeated (and configs of a role stay identical across nodes); a DNS name and
+ * the VIP are added.
+ */
+export function machineCertSANs(i: MachineInputs): string[] {
+  const sans: string[] = [];
+  if (!isIP(i.node.address)) sans.push(i.node.address);
+  if (i.stack.cluster.vip && i.node.role === 'controlplane') sans.push(i.stack.cluster.vip.address);
+  return sans;
 }
 
 export const images = (k8s: string) => ({

@@ -7,7 +7,7 @@
  */
 import { fromB64 } from '../../secrets/bundle';
 import {
-  MachineInputs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
+  MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
   volumeEncryptionDocs,
 } from './inputs';
 
@@ -27,7 +27,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
   const labels = nodeLabels(i);
   const taints = nodeTaints(i);
   const kubeletArgs = argsOf(i.machine.kubeletArgs);
-  const certSANs = [i.node.address, ...(i.stack.cluster.vip && cp ? [i.stack.cluster.vip.address] : [])];
+  const certSANs = machineCertSANs(i);
 
   const docs: Record<string, unknown>[] = [
     {

@@ -9,7 +9,7 @@
  * 1.13 the health endpoints need authentication too (stricter than 1.14).
  */
 import {
-  MachineInputs, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
+  MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
 
 export const AUTHN_HOST_DIR = '/var/etc/bulwark';
@@ -25,7 +25,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
   const labels = nodeLabels(i);
   const taints = nodeTaints(i);
   const sysctls = valuesOf(i.machine.sysctls);
-  const certSANs = [i.node.address, ...(i.stack.cluster.vip && cp ? [i.stack.cluster.vip.address] : [])];
+  const certSANs = machineCertSANs(i);
 
   const machine: Record<string, unknown> = {
     type: i.node.role,
