@@ -7,11 +7,18 @@ import { generateSecrets } from '../core/secrets/generate';
 export class SecretsFileError extends Error {}
 
 export function readSecretsFile(file: string): SecretsBundle {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new SecretsFileError(`${file}: cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}); give the path of a secrets file written by an earlier render`);
+  }
   let raw: unknown;
   try {
-    raw = parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new SecretsFileError(`${file}: cannot be read as YAML (${(e as Error).message.split('\n')[0]})`);
+    raw = parse(text);
+  } catch {
+    // The parser's message would quote the offending line, which may be secret material.
+    throw new SecretsFileError(`${file}: is not valid YAML`);
   }
   const { bundle, problems } = checkSecrets(raw);
   if (!bundle) throw new SecretsFileError(`${file} is not a usable secrets bundle:\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);

@@ -2,7 +2,7 @@
  * One entry point from "a stack name" to "a validated stack with its profile": used by the
  * render CLI, the posture commands, the Pulumi program and the benchmark alike.
  */
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { StackConfigError } from './config/errors';
 import { readStackFile } from './config/load';
 import { ValidStack, validateStack } from './config/validate';
@@ -29,7 +29,8 @@ export function validateValues(name: string, values: Record<string, unknown>, op
 
 export function loadStack(opts: { stack?: string; stackFile?: string; root?: string; today?: string }): ValidStack {
   const file = opts.stackFile ?? stackFilePath(opts.stack!, opts.root);
-  const name = opts.stack ?? file.replace(/^.*Pulumi\.([^/]+)\.yaml$/, '$1').replace(/^.*\//, '');
+  // Pulumi.<stack>.yaml names the stack; any other file is named after its base name.
+  const name = opts.stack ?? basename(file).replace(/^Pulumi\./, '').replace(/\.ya?ml$/, '');
   const raw = readStackFile(file, name);
   if (raw.problems.length && !Object.keys(raw.values).length) throw new StackConfigError(name, raw.problems);
   return validateValues(name, raw.values, { ...opts, earlier: raw.problems });
