@@ -7,7 +7,7 @@ export function generatedStack(nodes: number, tenants: number, profile = 'multi-
       name: `bench-${nodes}`,
       endpoint: 'https://k8s.bench.example.com:6443',
       talosVersion: 'v1.14.1',
-      kubernetesVersion: 'v1.36.4',
+      kubernetesVersion: 'v1.36.3',
       contract: '1.14',
       podSubnets: ['10.244.0.0/16'],
       serviceSubnets: ['10.96.0.0/12'],
