@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
 import { StackConfigError } from '../core/config/errors';
+import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { REPO_ROOT, loadStack } from '../core/stack';
 import { SecretsFileError, obtainSecrets, writeSecretsFile } from './secrets-file';
@@ -34,7 +35,10 @@ export async function main(argv: string[]): Promise<number> {
   const stackDir = join(outRoot, valid.name);
   const secrets = await obtainSecrets(values.secrets && resolve(values.secrets), join(stackDir, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
-  const rendered = renderStack(valid, secrets.bundle, defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {});
+  const rendered = renderStack(valid, secrets.bundle, {
+    ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
+    verification: loadVerification(REPO_ROOT),
+  });
 
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
   const tmp = join(outRoot, `.${valid.name}.tmp-${process.pid}`);

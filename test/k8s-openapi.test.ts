@@ -18,7 +18,7 @@ describe.each(EXAMPLES)('stack %s', (name) => {
     const objects = [...r.objects, ...[...r.tenantObjects.values()].flat()];
     expect(objects.length).toBeGreaterThan(5);
     for (const o of objects) {
-      const validate = validatorFor(o.apiVersion, o.kind);
+      const validate = validatorFor(o.apiVersion, o.kind) as unknown as ((d: unknown) => boolean) & { errors?: unknown[] };
       if (!validate(o)) throw new Error(`${o.kind}/${o.metadata.name}: ${JSON.stringify(validate.errors?.slice(0, 4))}`);
     }
   });

@@ -22,6 +22,21 @@ export interface PostureControl {
   expires?: string;
   evidence: string[];
   notes: string[];
+  /** From the end-to-end suite: every claim about this control checked against a real API server. */
+  verified?: 'verified' | 'failed';
+}
+
+/** What `npm run test:e2e` writes: per stack, each claim checked and the controls it proves. */
+export interface VerificationResults {
+  kubernetesVersion: string;
+  stacks: Record<string, { profile: string; claims: { claim: string; controls: string[]; status: 'verified' | 'failed'; detail?: string }[] }>;
+}
+
+export function verificationFor(results: VerificationResults | undefined, stack: string): Map<string, 'verified' | 'failed'> {
+  const out = new Map<string, 'verified' | 'failed'>();
+  for (const c of results?.stacks[stack]?.claims ?? [])
+    for (const id of c.controls) out.set(id, out.get(id) === 'failed' || c.status === 'failed' ? 'failed' : 'verified');
+  return out;
 }
 
 export interface PostureReport {
@@ -45,6 +60,7 @@ export function buildPosture(
   plan: ClusterPlan,
   cis: { rows?: CisRow[]; source?: string },
   nodes: PostureReport['nodes'],
+  verification: Map<string, 'verified' | 'failed'> = new Map(),
 ): PostureReport {
   const controls: PostureControl[] = decisions.map((d) => {
     const c = d.control;
@@ -57,6 +73,7 @@ export function buildPosture(
       references: Object.fromEntries(Object.entries(c.references).filter(([, v]) => v && v.length)) as Record<string, string[]>,
       evidence: contribution ? contributionEvidence(contribution, v.stack.tenants, v.stack.nodes) : [],
       notes: plan.notes.filter((n) => n.control === c.id).map((n) => n.note),
+      ...(verification.has(c.id) ? { verified: verification.get(c.id) } : {}),
     };
     const s = d.status;
     if (s.state === 'waived') return { ...base, status: 'waived' as const, by: s.by, reason: s.reason, ...(s.expires ? { expires: s.expires } : {}) };
@@ -90,11 +107,11 @@ export function postureMarkdown(p: PostureReport): string {
   L.push(`Profile **${p.profile}** (site: ${p.site}) · Talos ${p.talosVersion} (contract ${p.contract}) · Kubernetes ${p.kubernetesVersion}`, '');
   L.push(`> ${p.threat.replace(/\n\n/g, '\n>\n> ')}`, '');
   L.push(`Controls: **${p.summary.enforced} enforced**, ${p.summary.waived} waived, ${p.summary.notRequired} not required by the profile, ${p.summary.notApplicable} not applicable.`, '');
-  L.push('| Control | Layer | Status | Title | References |', '|---|---|---|---|---|');
+  L.push('| Control | Layer | Status | Verified against a real API server | Title | References |', '|---|---|---|---|---|---|');
   for (const c of p.controls) {
     const status = c.status === 'waived' ? `waived (${c.by})` : c.status;
     const refs = Object.entries(c.references).map(([k, v]) => `${k.toUpperCase()} ${v.join(', ')}`).join('; ');
-    L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${esc(c.title)} | ${esc(refs)} |`);
+    L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${c.verified ?? '—'} | ${esc(c.title)} | ${esc(refs)} |`);
   }
   const waived = p.controls.filter((c) => c.status === 'waived');
   if (waived.length) {

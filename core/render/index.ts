@@ -11,7 +11,7 @@ import type { ValidStack } from '../config/validate';
 import { CATALOGUE } from '../controls/catalogue';
 import { ControlDecision, controlContext, decideControls } from '../controls/resolve';
 import type { Control } from '../controls/types';
-import { buildPosture, postureMarkdown, PostureReport } from '../posture/report';
+import { PostureReport, VerificationResults, buildPosture, postureMarkdown, verificationFor } from '../posture/report';
 import type { SecretsBundle } from '../secrets/bundle';
 import { talosconfig, userKubeconfig } from './clients';
 import { K8sObject, sortObjects } from './k8s';
@@ -69,6 +69,8 @@ export interface RenderedStack {
 export interface RenderOptions {
   catalogue?: readonly Control[];
   cis?: { checks: CisCheck[]; source: string };
+  /** Results of the end-to-end suite, shown per control in the posture report. */
+  verification?: VerificationResults;
 }
 
 export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderOptions = {}): RenderedStack {
@@ -112,7 +114,10 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     const model = processModel(componentFlags(stack, plan, ctx.talosLine, firstCp), 'secretbox');
     cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };
   }
-  const posture = buildPosture(v, decisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })));
+  const posture = buildPosture(
+    v, decisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
+    verificationFor(opts.verification, v.name),
+  );
   const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
   return {
     name: v.name,

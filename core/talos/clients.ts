@@ -1,0 +1,55 @@
+/**
+ * Client configurations the Pulumi program hands to talosctl and to the Kubernetes provider.
+ * Pure: the secrets bundle in, YAML/objects out.
+ *
+ * scopedTalosconfig: a talosconfig whose endpoint is the one node a command talks to. Each
+ * command's input then depends only on that node and the secrets, never on the rest of the
+ * node list, so adding a node does not touch (and re-run) every other node's commands.
+ *
+ * execKubeconfig: the admin kubeconfig used by the Kubernetes provider and handed out as the
+ * break-glass credential. It holds no client certificate; each use runs an exec plugin that
+ * asks Talos for a fresh one, valid for cluster.breakGlassCertLifetime. A kubeconfig fetched
+ * once would expire after that lifetime and break every later `pulumi up`.
+ */
+import { stringify } from 'yaml';
+import type { StackConfig } from '../config/schema';
+import type { SecretsBundle } from '../secrets/bundle';
+import { execCredentialPlugin } from './commands';
+
+export function scopedTalosconfig(clusterName: string, address: string, secrets: SecretsBundle): string {
+  return stringify(
+    {
+      context: clusterName,
+      contexts: {
+        [clusterName]: { endpoints: [address], nodes: [address], ca: secrets.certs.os.crt, crt: secrets.clients.talosAdmin.crt, key: secrets.clients.talosAdmin.key },
+      },
+    },
+    { lineWidth: 0 },
+  );
+}
+
+/** Admin kubeconfig through Talos (exec plugin against `target`, a control plane). */
+export function execKubeconfig(stack: StackConfig, secrets: SecretsBundle, target: string): Record<string, unknown> {
+  const name = stack.cluster.name;
+  const user = `admin@${name}`;
+  return {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': secrets.certs.k8s.crt } }],
+    users: [{ name: user, user: { exec: execCredentialPlugin({ talosconfig: scopedTalosconfig(name, target, secrets), target }) } }],
+    contexts: [{ name: user, context: { cluster: name, user } }],
+    'current-context': user,
+  };
+}
+
+/** The cluster CA (base64 PEM) and server of the current context of a kubeconfig, if it names them. */
+export function kubeconfigCluster(kubeconfig: string, parse: (s: string) => unknown): { server?: string; caData?: string } {
+  const kc = parse(kubeconfig) as {
+    clusters?: { name: string; cluster?: { server?: string; 'certificate-authority-data'?: string } }[];
+    contexts?: { name: string; context?: { cluster?: string } }[];
+    'current-context'?: string;
+  } | null;
+  const ctx = kc?.contexts?.find((c) => c.name === kc['current-context']) ?? kc?.contexts?.[0];
+  const cluster = kc?.clusters?.find((c) => c.name === ctx?.context?.cluster) ?? kc?.clusters?.[0];
+  return { server: cluster?.cluster?.server, caData: cluster?.cluster?.['certificate-authority-data'] };
+}

@@ -1,0 +1,290 @@
+/**
+ * Every `talosctl` invocation the Pulumi program makes, as FIXED shell scripts plus the
+ * environment that carries the values. Pure: no Pulumi import, so the scripts can be
+ * property-tested and run against a fake talosctl.
+ *
+ * The security boundary:
+ *  - No value is ever interpolated into a script. A script is a constant; values reach
+ *    talosctl as quoted "$BULWARK_*" environment variables (one argv entry each, never
+ *    re-parsed by the shell) or on stdin.
+ *  - Secrets (machine configurations, the talosconfig) go in on stdin only, and are written
+ *    to files in a private `mktemp -d` directory (umask 077, so 0600 files) that a trap
+ *    removes on exit. The talosconfig travels as the first stdin line, base64-encoded, so
+ *    no content can break the framing; the rest of stdin is the payload.
+ *  - Environment values that shell arithmetic or `case` would interpret are validated by the
+ *    script itself before use (digits only, true/false only).
+ *
+ * Flags and modes are those documented in talosctl's CLI reference:
+ *   siderolabs/talos website/content/v1.13/reference/cli.md (at v1.13.9) and
+ *   website/content/v1.14/reference/cli.md (at v1.14.0-rc.1).
+ * Only flags present in BOTH references are used. `apply-config --mode reboot` exists in
+ * 1.13 only (1.14 applies every change live), so reboots are a separate `talosctl reboot`.
+ */
+
+/** What a command resource runs on create, update and delete, and the values it runs with. */
+export interface CommandSpec {
+  create?: string;
+  update?: string;
+  delete?: string;
+  environment: Record<string, string>;
+}
+
+/** The shell every script is written for (POSIX sh). */
+export const INTERPRETER = ['/bin/sh', '-c'] as const;
+
+/** The value of BULWARK_REBOOT_DIGEST on Talos lines that apply every configuration change live. */
+export const LIVE = 'live';
+
+const PRELUDE = [
+  'set -eu',
+  'umask 077',
+  'work=$(mktemp -d)',
+  `trap 'rm -rf "$work"' EXIT`,
+  `trap 'exit 129' HUP`,
+  `trap 'exit 130' INT`,
+  `trap 'exit 143' TERM`,
+  'cd "$work"',
+];
+
+/** First stdin line: the talosconfig, base64. Written to ./talosconfig (0600). */
+const READ_TALOSCONFIG = [
+  'talosconfig_b64=',
+  'IFS= read -r talosconfig_b64 || true',
+  `[ -n "$talosconfig_b64" ] || { echo 'bulwark: expected the talosconfig (base64) on the first line of stdin' >&2; exit 2; }`,
+  `printf '%s' "$talosconfig_b64" | base64 -d > talosconfig`,
+  'unset talosconfig_b64',
+];
+
+/** The rest of stdin: a machine configuration. Written to ./machineconfig.yaml (0600). */
+const READ_MACHINECONFIG = [
+  'cat > machineconfig.yaml',
+  `[ -s machineconfig.yaml ] || { echo 'bulwark: expected a machine configuration on stdin' >&2; exit 2; }`,
+];
+
+const script = (...parts: (string | string[])[]) => `${parts.flat().join('\n')}\n`;
+
+/** First apply, to a node in maintenance mode (no credentials exist on the node yet). */
+const PROVISION = script(
+  '# First configuration of a node booted into maintenance mode: the insecure (encrypted, unauthenticated) maintenance API.',
+  PRELUDE,
+  READ_MACHINECONFIG,
+  'talosctl apply-config --insecure --nodes "$BULWARK_NODE" --file machineconfig.yaml >&2',
+);
+
+/** On create (first provision): only record the reboot digest the node was provisioned with. */
+const CONFIG_RECORD = script(
+  '# Nothing to apply on first provision (the node was configured in maintenance mode); record the reboot digest.',
+  'cat > /dev/null',
+  `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`,
+);
+
+/**
+ * On update: authenticated apply. `no-reboot` unless fields Talos cannot change on a running
+ * node changed (the reboot digest differs from the one this step last applied); then the
+ * configuration is `staged` and the node's reboot step, which runs next, applies it.
+ */
+const CONFIG_APPLY = script(
+  '# Authenticated apply of a changed machine configuration.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  READ_MACHINECONFIG,
+  'previous=${PULUMI_COMMAND_STDOUT:-}',
+  'mode=no-reboot',
+  `if [ "$BULWARK_REBOOT_DIGEST" != ${LIVE} ] && [ "$previous" != "reboot-digest=$BULWARK_REBOOT_DIGEST" ]; then`,
+  '  # Fields that need a reboot changed: stage the configuration; the reboot step applies it.',
+  '  mode=staged',
+  'fi',
+  'talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode "$mode" --file machineconfig.yaml >&2',
+  `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`,
+);
+
+const REBOOT = script(
+  '# Runs when the fields of the machine configuration that need a reboot changed.',
+  `if [ "$BULWARK_REBOOT_DIGEST" = ${LIVE} ]; then`,
+  `  echo 'bulwark: this Talos line applies every configuration change without a reboot' >&2`,
+  '  cat > /dev/null',
+  '  exit 0',
+  'fi',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  'talosctl reboot --talosconfig talosconfig --nodes "$BULWARK_NODE" --drain --wait >&2',
+);
+
+const UPGRADE = script(
+  '# Talos upgrade to the installer image of the node\'s Image Factory schematic: drains, upgrades, reboots, waits.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  'talosctl upgrade --talosconfig talosconfig --nodes "$BULWARK_NODE" --image "$BULWARK_INSTALLER" --wait >&2',
+);
+
+const HEALTH = script(
+  '# Cluster health, bounded by BULWARK_TIMEOUT. BULWARK_STEP (if set) names the change this check follows,',
+  '# so the check runs again exactly when that change does.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  'set --',
+  'if [ -n "${BULWARK_CONTROL_PLANE_NODES:-}" ]; then set -- "$@" --control-plane-nodes "$BULWARK_CONTROL_PLANE_NODES"; fi',
+  'if [ -n "${BULWARK_WORKER_NODES:-}" ]; then set -- "$@" --worker-nodes "$BULWARK_WORKER_NODES"; fi',
+  'talosctl health --talosconfig talosconfig --nodes "$BULWARK_NODE" --wait-timeout "$BULWARK_TIMEOUT" "$@" >&2',
+);
+
+/**
+ * etcd bootstrap, once, on the first control plane. The node is still installing after its
+ * first apply, so retry until it answers, within BULWARK_WAIT_SECONDS. A node that reports
+ * AlreadyExists was bootstrapped by an earlier (interrupted) run: that is success.
+ */
+const BOOTSTRAP = script(
+  '# etcd bootstrap on the first control plane, retried until the freshly installed node answers.',
+  PRELUDE,
+  `case "$BULWARK_WAIT_SECONDS" in ''|*[!0-9]*) echo 'bulwark: BULWARK_WAIT_SECONDS must be a number of seconds' >&2; exit 2;; esac`,
+  READ_TALOSCONFIG,
+  'deadline=$(( $(date +%s) + BULWARK_WAIT_SECONDS ))',
+  'while :; do',
+  '  if talosctl bootstrap --talosconfig talosconfig --nodes "$BULWARK_NODE" > bootstrap.log 2>&1; then cat bootstrap.log >&2; exit 0; fi',
+  '  cat bootstrap.log >&2',
+  `  if grep -q 'AlreadyExists' bootstrap.log; then echo 'bulwark: etcd was already bootstrapped' >&2; exit 0; fi`,
+  `  if [ "$(date +%s)" -ge "$deadline" ]; then echo 'bulwark: the node did not accept the bootstrap in time' >&2; exit 1; fi`,
+  '  sleep 10',
+  'done',
+);
+
+/** The admin kubeconfig, to stdout (`-`; merge off so nothing is written to disk). */
+const KUBECONFIG = script(
+  '# The admin kubeconfig Talos issues (client certificate valid for cluster.breakGlassCertLifetime), on stdout.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  'talosctl kubeconfig --talosconfig talosconfig --nodes "$BULWARK_NODE" --merge=false -',
+);
+
+const UPGRADE_K8S = script(
+  '# Kubernetes upgrade: talosctl rolls the control-plane components, kube-proxy and every kubelet in order.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  'talosctl upgrade-k8s --talosconfig talosconfig --nodes "$BULWARK_NODE" --to "$BULWARK_KUBERNETES_VERSION" >&2',
+);
+
+const RESET = script(
+  '# Reset on destroy: wipe STATE and EPHEMERAL of the system disk and reboot into maintenance mode.',
+  PRELUDE,
+  `case "$BULWARK_GRACEFUL" in true|false) ;; *) echo 'bulwark: BULWARK_GRACEFUL must be true or false' >&2; exit 2;; esac`,
+  READ_TALOSCONFIG,
+  'talosctl reset --talosconfig talosconfig --nodes "$BULWARK_NODE" --graceful="$BULWARK_GRACEFUL" --reboot --wait --wipe-mode system-disk --system-labels-to-wipe STATE --system-labels-to-wipe EPHEMERAL >&2',
+);
+
+/**
+ * A client-go exec credential plugin: asks Talos for a fresh admin kubeconfig (a short-lived
+ * client certificate) and prints it as an ExecCredential. Exec plugins get no stdin, so the
+ * talosconfig comes in BULWARK_TALOSCONFIG (base64) and is written to a 0600 file at once.
+ */
+const EXEC_CREDENTIAL = script(
+  PRELUDE,
+  `[ -n "\${BULWARK_TALOSCONFIG:-}" ] || { echo 'bulwark: BULWARK_TALOSCONFIG is not set' >&2; exit 2; }`,
+  `printf '%s' "$BULWARK_TALOSCONFIG" | base64 -d > talosconfig`,
+  'talosctl kubeconfig --talosconfig talosconfig --nodes "$BULWARK_NODE" --merge=false - > kubeconfig',
+  `crt=$(sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' kubeconfig | head -n 1)`,
+  `key=$(sed -n 's/^[[:space:]]*client-key-data:[[:space:]]*//p' kubeconfig | head -n 1)`,
+  `[ -n "$crt" ] && [ -n "$key" ] || { echo 'bulwark: talosctl returned no client certificate' >&2; exit 1; }`,
+  `pem() { printf '%s' "$1" | base64 -d | awk 'BEGIN { ORS = "" } { gsub(/\\r/, ""); print $0 "\\\\n" }'; }`,
+  `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}\\n' "$(pem "$crt")" "$(pem "$key")"`,
+);
+
+/** Every fixed script, by name. Nothing else is ever run. */
+export const SCRIPTS = {
+  provision: PROVISION,
+  configRecord: CONFIG_RECORD,
+  configApply: CONFIG_APPLY,
+  reboot: REBOOT,
+  upgrade: UPGRADE,
+  health: HEALTH,
+  bootstrap: BOOTSTRAP,
+  kubeconfig: KUBECONFIG,
+  upgradeK8s: UPGRADE_K8S,
+  reset: RESET,
+  execCredential: EXEC_CREDENTIAL,
+} as const;
+
+export type ScriptName = keyof typeof SCRIPTS;
+
+/** stdin of an authenticated command: the talosconfig as one base64 line, then the payload. */
+export function authenticatedStdin(talosconfig: string, payload = ''): string {
+  return `${Buffer.from(talosconfig, 'utf8').toString('base64')}\n${payload}`;
+}
+
+/** First apply (maintenance mode). stdin: the machine configuration. */
+export function provisionCommand(p: { address: string }): CommandSpec {
+  return { create: SCRIPTS.provision, environment: { BULWARK_NODE: p.address } };
+}
+
+/** Later applies. stdin: authenticatedStdin(talosconfig, machine configuration). */
+export function configStepCommand(p: { address: string; rebootDigest: string }): CommandSpec {
+  return { create: SCRIPTS.configRecord, update: SCRIPTS.configApply, environment: { BULWARK_NODE: p.address, BULWARK_REBOOT_DIGEST: p.rebootDigest } };
+}
+
+/** Reboot when the reboot digest changes. stdin: authenticatedStdin(talosconfig). */
+export function rebootStepCommand(p: { address: string; rebootDigest: string }): CommandSpec {
+  return { update: SCRIPTS.reboot, environment: { BULWARK_NODE: p.address, BULWARK_REBOOT_DIGEST: p.rebootDigest } };
+}
+
+/** Talos upgrade when the installer image changes. stdin: authenticatedStdin(talosconfig). */
+export function upgradeStepCommand(p: { address: string; installer: string }): CommandSpec {
+  return { update: SCRIPTS.upgrade, environment: { BULWARK_NODE: p.address, BULWARK_INSTALLER: p.installer } };
+}
+
+/** Health after bootstrap: waits for exactly the declared nodes. */
+export function bootstrapHealthCommand(p: { target: string; timeout: string; controlPlanes: string[]; workers: string[] }): CommandSpec {
+  const environment = {
+    BULWARK_NODE: p.target,
+    BULWARK_TIMEOUT: p.timeout,
+    BULWARK_CONTROL_PLANE_NODES: p.controlPlanes.join(','),
+    BULWARK_WORKER_NODES: p.workers.join(','),
+  };
+  return { create: SCRIPTS.health, update: SCRIPTS.health, environment };
+}
+
+/**
+ * A health gate in a rollout: nothing on create (first provision is gated by the bootstrap
+ * health check), the check on update. `step` changes exactly when the gated change does.
+ * Nodes are discovered by Talos, so adding a node elsewhere does not re-run every gate.
+ */
+export function gateHealthCommand(p: { target: string; timeout: string; step: string }): CommandSpec {
+  return { update: SCRIPTS.health, environment: { BULWARK_NODE: p.target, BULWARK_TIMEOUT: p.timeout, BULWARK_STEP: p.step } };
+}
+
+export function bootstrapCommand(p: { target: string; waitSeconds: number }): CommandSpec {
+  return { create: SCRIPTS.bootstrap, environment: { BULWARK_NODE: p.target, BULWARK_WAIT_SECONDS: String(Math.max(0, Math.floor(p.waitSeconds))) } };
+}
+
+export function kubeconfigCommand(p: { target: string }): CommandSpec {
+  return { create: SCRIPTS.kubeconfig, environment: { BULWARK_NODE: p.target } };
+}
+
+/** `--to` takes the version as talosctl prints it (1.36.4); the stack writes v1.36.4. */
+export function kubernetesUpgradeCommand(p: { target: string; version: string }): CommandSpec {
+  return { update: SCRIPTS.upgradeK8s, environment: { BULWARK_NODE: p.target, BULWARK_KUBERNETES_VERSION: p.version.replace(/^v/, '') } };
+}
+
+export function resetCommand(p: { address: string; graceful: boolean }): CommandSpec {
+  return { delete: SCRIPTS.reset, environment: { BULWARK_NODE: p.address, BULWARK_GRACEFUL: p.graceful ? 'true' : 'false' } };
+}
+
+/** The `user.exec` stanza of a kubeconfig that mints a fresh admin credential through Talos on each use. */
+export function execCredentialPlugin(p: { talosconfig: string; target: string }): Record<string, unknown> {
+  return {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: INTERPRETER[0],
+    args: [INTERPRETER[1], SCRIPTS.execCredential],
+    env: [
+      { name: 'BULWARK_NODE', value: p.target },
+      { name: 'BULWARK_TALOSCONFIG', value: Buffer.from(p.talosconfig, 'utf8').toString('base64') },
+    ],
+    interactiveMode: 'Never',
+    provideClusterInfo: false,
+  };
+}
+
+/** Go duration (as the schema admits: 1h30m, 10m, 45s) → seconds. */
+export function durationSeconds(d: string): number {
+  let total = 0;
+  for (const [, n, unit] of d.matchAll(/(\d+)(h|m|s)/g)) total += Number(n) * (unit === 'h' ? 3600 : unit === 'm' ? 60 : 1);
+  return total;
+}

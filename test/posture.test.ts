@@ -1,0 +1,47 @@
+/** The posture report: every control once, waivers with reasons, no secret material, e2e verification. */
+import { renderStack } from '../core/render/index';
+import { postureMarkdown } from '../core/posture/report';
+import { CATALOGUE } from '../core/controls/catalogue';
+import { EXAMPLES, cisChecks, example, testSecrets } from './helpers';
+
+describe.each(EXAMPLES)('posture of %s', (name) => {
+  it('has one row per control, states each waiver with its reason, and carries no secret', async () => {
+    const s = await testSecrets();
+    const r = renderStack(example(name), s, { cis: cisChecks() });
+    expect(r.posture.controls.map((c) => c.id)).toEqual(CATALOGUE.map((c) => c.id));
+    for (const c of r.posture.controls.filter((x) => x.status === 'waived')) expect(c.reason!.length).toBeGreaterThan(10);
+    for (const c of r.posture.controls.filter((x) => x.status === 'enforced')) expect(c.evidence.length + c.notes.length).toBeGreaterThan(0);
+    const md = postureMarkdown(r.posture);
+    const json = JSON.stringify(r.posture);
+    const secretValues = [s.secrets.secretboxencryptionsecret, s.secrets.bootstraptoken, s.trustdinfo.token, s.cluster.secret, s.certs.k8s.key, s.certs.os.key, s.clients.talosAdmin.key];
+    for (const text of [md, json]) {
+      for (const v of secretValues) expect(text.includes(v)).toBe(false);
+      expect(text).not.toMatch(/PRIVATE KEY|BEGIN CERTIFICATE/);
+    }
+    expect(md).toContain(`# Posture: ${name}`);
+    expect(md).toContain('## CIS Kubernetes Benchmark 1.12');
+  });
+});
+
+it('shows what the end-to-end suite verified, per control', async () => {
+  const r = renderStack(example('prod'), await testSecrets(), {
+    verification: {
+      kubernetesVersion: 'v1.36.3',
+      stacks: {
+        prod: {
+          profile: 'multi-team',
+          claims: [
+            { claim: 'anonymous 401 outside health endpoints', controls: ['auth.anonymous.health-only'], status: 'verified' },
+            { claim: 'secret encrypted in etcd', controls: ['k8s.etcd.encryption-at-rest'], status: 'verified' },
+            { claim: 'tenant cannot read other tenant secrets', controls: ['tenancy.rbac.tenant-admin', 'k8s.etcd.encryption-at-rest'], status: 'failed' },
+          ],
+        },
+      },
+    },
+  });
+  const by = (id: string) => r.posture.controls.find((c) => c.id === id)!.verified;
+  expect(by('auth.anonymous.health-only')).toBe('verified');
+  expect(by('k8s.etcd.encryption-at-rest')).toBe('failed'); // any failed claim fails the control
+  expect(by('k8s.audit.policy')).toBeUndefined();
+  expect(postureMarkdown(r.posture)).toMatch(/\| `auth.anonymous.health-only` \| auth \| enforced \| verified \|/);
+});
