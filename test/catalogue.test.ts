@@ -53,7 +53,8 @@ describe.each(EXAMPLES)('stack %s: what the controls ask of Talos is what Talos 
 
   it('every "enforced by Talos" claim is true of the kubelet Talos configures', () => {
     const node = v.stack.nodes[0];
-    const cfg = componentFlags(v.stack, plan, ctx.talosLine, node).kubeletConfig as Record<string, any>;
+    const flags = componentFlags(v.stack, plan, ctx.talosLine, node);
+    const cfg = flags.kubeletConfig as Record<string, any>;
     const claims = [...plan.contributions.values()].flatMap((c) => c.talosProvides ?? []);
     const truth: Record<string, () => boolean> = {
       'kubelet authentication.anonymous.enabled=false': () => cfg.authentication.anonymous.enabled === false,
@@ -63,6 +64,13 @@ describe.each(EXAMPLES)('stack %s: what the controls ask of Talos is what Talos 
       'kubelet rotateCertificates=true': () => cfg.rotateCertificates === true,
       'kubelet protectKernelDefaults=true': () => cfg.protectKernelDefaults === true,
       'kubelet seccompDefault=true (from defaultRuntimeSeccompProfileEnabled)': () => cfg.seccompDefault === true,
+      'etcd --client-cert-auth=true': () => flags.etcd['client-cert-auth'] === 'true',
+      'etcd --peer-client-cert-auth=true': () => flags.etcd['peer-client-cert-auth'] === 'true',
+      'etcd --auto-tls=false': () => flags.etcd['auto-tls'] === 'false',
+      'etcd --peer-auto-tls=false': () => flags.etcd['peer-auto-tls'] === 'false',
+      'etcd CA separate from the Kubernetes CA': () => flags.etcd['trusted-ca-file'] === '/system/secrets/etcd/ca.crt' && flags.apiserver['client-ca-file'] !== flags.etcd['trusted-ca-file'],
+      'kube-apiserver --authorization-config with the Node and RBAC authorizers': () =>
+        flags.apiserver['authorization-config'] !== undefined && flags.apiserver['authorization-mode'] === undefined,
     };
     expect(claims.length).toBeGreaterThan(0);
     for (const c of claims) expect([c, truth[c]?.()]).toEqual([c, true]);

@@ -139,4 +139,24 @@ export const controlPlaneControls: Control[] = [
     requiredBy: [...ALL],
     contribute: () => ({ controlPlane: { kubeProxyArgs: { 'metrics-bind-address': '127.0.0.1:10249' } } }),
   },
+  {
+    id: 'k8s.etcd.mutual-tls',
+    layer: 'kubernetes',
+    title: 'etcd: mutual TLS for clients and peers, its own CA, no self-signed certificates',
+    threat: 'Anyone who can reach etcd reads and rewrites the whole cluster state, Secrets and RBAC included.',
+    references: { cis: ['2.1', '2.2', '2.3', '2.4', '2.5', '2.6', '2.7'] },
+    requiredBy: [...ALL],
+    contribute: () => ({
+      talosProvides: ['etcd --client-cert-auth=true', 'etcd --peer-client-cert-auth=true', 'etcd --auto-tls=false', 'etcd --peer-auto-tls=false', 'etcd CA separate from the Kubernetes CA'],
+    }),
+  },
+  {
+    id: 'k8s.apiserver.authorization',
+    layer: 'kubernetes',
+    title: 'API server authorizes with Node and RBAC only',
+    threat: 'AlwaysAllow, or a missing Node authorizer, lets any authenticated identity (or any kubelet) act on everything.',
+    references: { cis: ['1.2.6', '1.2.7', '1.2.8'] },
+    requiredBy: [...ALL],
+    contribute: () => ({ talosProvides: ['kube-apiserver --authorization-config with the Node and RBAC authorizers'] }),
+  },
 ];
