@@ -25,6 +25,13 @@ export const secretsBundleSchema = z.strictObject({
     os: pair,
   }),
   clients: z.strictObject({ talosAdmin: pair }),
+  /**
+   * Encryption-at-rest keys during a rotation, active first. Absent means the single key Talos
+   * itself uses: secretbox `key2` = secrets.secretboxencryptionsecret.
+   */
+  encryption: z
+    .strictObject({ keys: z.array(z.strictObject({ name: z.string().regex(/^key\d+$/), secret: b64 })).min(1) })
+    .optional(),
 });
 
 export type SecretsBundle = z.infer<typeof secretsBundleSchema>;
@@ -64,4 +71,11 @@ export function checkSecrets(raw: unknown): { bundle?: SecretsBundle; problems: 
 /** Talos writes Ed25519 keys as "ED25519 PRIVATE KEY" around PKCS#8; OpenSSL knows them as "PRIVATE KEY". */
 export function normalizePem(pem: string): string {
   return pem.replace(/-----(BEGIN|END) ED25519 PRIVATE KEY-----/g, '-----$1 PRIVATE KEY-----');
+}
+
+export const TALOS_SECRETBOX_KEY_NAME = 'key2';
+
+/** The secretbox keys to configure, active first. */
+export function encryptionKeys(b: SecretsBundle): { name: string; secret: string }[] {
+  return b.encryption?.keys ?? [{ name: TALOS_SECRETBOX_KEY_NAME, secret: b.secrets.secretboxencryptionsecret }];
 }

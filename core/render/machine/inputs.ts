@@ -43,15 +43,18 @@ export const images = (k8s: string) => ({
   kubelet: `ghcr.io/siderolabs/kubelet:${k8s}`,
 });
 
-/** secretbox key name Talos uses (k8stemplates/apiserver.go); kept across contracts so existing data stays readable. */
-export const SECRETBOX_KEY_NAME = 'key2';
-
-export function encryptionConfiguration(cp: ControlPlanePlan, secretboxKey: string): Record<string, unknown> {
+/**
+ * The EncryptionConfiguration body. Keys are named as Talos names its secretbox key (`key2`,
+ * k8stemplates/apiserver.go) so data written under contract 1.13 stays readable after the
+ * move to 1.14; during a rotation the new key comes first and the old ones still decrypt.
+ * identity last: objects written before encryption was on stay readable until rewritten.
+ */
+export function encryptionConfiguration(cp: ControlPlanePlan, keys: { name: string; secret: string }[]): Record<string, unknown> {
   return {
     resources: [
       {
         resources: [...cp.encryptedResources.keys()].sort(),
-        providers: [{ secretbox: { keys: [{ name: SECRETBOX_KEY_NAME, secret: secretboxKey } ] } }, { identity: {} }],
+        providers: [{ secretbox: { keys: keys.map((k) => ({ name: k.name, secret: k.secret })) } }, { identity: {} }],
       },
     ],
   };

@@ -5,7 +5,7 @@
  * bytes across the contract change: the same secretbox key under the same key name, the
  * same cluster id (re-encoded: 1.14 reads it as standard base64).
  */
-import { fromB64 } from '../../secrets/bundle';
+import { encryptionKeys, fromB64 } from '../../secrets/bundle';
 import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
   volumeEncryptionDocs,
@@ -86,7 +86,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('KubeAuthenticationConfig', { configuration: i.authentication }),
     doc('KubeAuthorizerConfig', { name: 'node', type: 'Node' }),
     doc('KubeAuthorizerConfig', { name: 'rbac', type: 'RBAC' }),
-    doc('KubeEtcdEncryptionConfig', { config: encryptionConfiguration(p, s.secrets.secretboxencryptionsecret) }),
+    doc('KubeEtcdEncryptionConfig', { config: encryptionConfiguration(p, encryptionKeys(s)) }),
     doc('KubeServiceAccountConfig', { issuer: { privateKey: fromB64(s.certs.k8sserviceaccount.key), issuerURL: i.stack.cluster.endpoint } }),
     doc('KubeAPIServerConfig', { image: img.apiServer, extraArgs: apiServerExtraArgs(p), certExtraSANs: [new URL(i.stack.cluster.endpoint).hostname] }),
     doc('KubeControllerManagerConfig', { image: img.controllerManager, ...(p.controllerManagerArgs.size ? { extraArgs: argsOf(p.controllerManagerArgs) } : {}) }),

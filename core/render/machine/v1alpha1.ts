@@ -8,6 +8,7 @@
  * --anonymous-auth=false there, which cannot be combined with an `anonymous:` block, so under
  * 1.13 the health endpoints need authentication too (stricter than 1.14).
  */
+import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
 import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
@@ -19,6 +20,11 @@ export const AUTHN_FILE = 'authentication-config.yaml';
 export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string): Record<string, unknown>[] {
   const cp = i.node.role === 'controlplane';
   const s = i.secrets;
+  if (s.encryption && (s.encryption.keys.length > 1 || s.encryption.keys[0].name !== TALOS_SECRETBOX_KEY_NAME))
+    throw new Error(
+      'the secrets bundle is mid-way through an encryption-key rotation, which contract 1.13 cannot express (Talos generates the ' +
+        'encryption config itself, with one secretbox key); move the stack to contract 1.14 first, then rotate (docs/encryption-at-rest.md)',
+    );
   const img = images(i.stack.cluster.kubernetesVersion);
   const k = kubeletConfig(i.machine);
   const kubeletArgs = argsOf(i.machine.kubeletArgs);

@@ -1,0 +1,163 @@
+/**
+ * Runs the Bulwark program under Pulumi's mock runtime and records every registration as the
+ * engine would receive it: type, name, URN, parent, dependencies, provider, the raw inputs (with
+ * Pulumi's secret markers intact), additionalSecretOutputs and ignoreChanges.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import type { SecretsBundle } from '../../core/secrets/bundle';
+import { TODAY, exampleValues, testSecrets } from '../helpers';
+
+/** Pulumi's wire marker for a secret value. */
+export const SECRET_SIG = '4dabf18193072939515e22adb298388d';
+export const SECRET_SIG_VALUE = '1b47061264138c4ac30d75fd1eb44270';
+
+export interface Registration {
+  type: string;
+  name: string;
+  urn: string;
+  parent: string;
+  custom: boolean;
+  dependencies: string[];
+  provider?: string;
+  /** Inputs as sent, secrets wrapped as { [SECRET_SIG]: SECRET_SIG_VALUE, value }. */
+  raw: Record<string, unknown>;
+  additionalSecretOutputs: string[];
+  ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+}
+
+export interface Run {
+  registrations: Registration[];
+  byName: Map<string, Registration>;
+  outputs: Record<string, pulumi.Output<unknown> | unknown>;
+  /** The stack's outputs as registered (raw, secret markers intact). */
+  stackOutputs: Record<string, unknown>;
+  error?: unknown;
+}
+
+export const FAKE_ADMIN_KUBECONFIG = 'apiVersion: v1\nkind: Config\nusers:\n- name: admin\n  user:\n    client-key-data: ZmFrZS1hZG1pbi1rZXk=\n';
+
+export interface RunOptions {
+  stack?: string;
+  preview?: boolean;
+  secretKeys?: string[];
+  secrets?: SecretsBundle;
+}
+
+/** Raw config values → the PULUMI_CONFIG map Pulumi would pass (structured values as JSON text). */
+export function configMap(values: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(Object.entries(values).map(([k, v]) => [`bulwark:${k}`, typeof v === 'string' ? v : JSON.stringify(v)]));
+}
+
+export async function runProgram(values: Record<string, unknown>, opts: RunOptions = {}): Promise<Run> {
+  process.env.BULWARK_TODAY = TODAY;
+  const bundle = opts.secrets ?? (await testSecrets());
+  const registrations: Registration[] = [];
+  let stackOutputs: Record<string, unknown> = {};
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (a) => {
+        const state: Record<string, unknown> = { ...a.inputs };
+        if (a.type.startsWith('pulumi-nodejs:dynamic')) state.bundle = bundle;
+        if (a.type === 'command:local:Command') {
+          state.stdout = a.name.endsWith('-kubeconfig') ? FAKE_ADMIN_KUBECONFIG : '';
+          state.stderr = '';
+        }
+        return { id: `${a.name}-id`, state };
+      },
+      call: (a) => a.inputs,
+    },
+    'bulwark',
+    opts.stack ?? 'test',
+    opts.preview ?? false,
+  );
+  const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, (req: any, cb: any) => unknown> }).getMonitor();
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req: any, cb: any) =>
+    register(req, (err: unknown, resp: any) => {
+      if (!err)
+        registrations.push({
+          type: req.getType(),
+          name: req.getName(),
+          urn: resp.getUrn(),
+          parent: req.getParent(),
+          custom: req.getCustom(),
+          dependencies: req.getDependenciesList(),
+          provider: req.getProvider() || undefined,
+          raw: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          ignoreChanges: req.getIgnorechangesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+        });
+      cb(err, resp);
+    });
+  const registerOutputs = monitor.registerResourceOutputs.bind(monitor);
+  monitor.registerResourceOutputs = (req: any, cb: any) => {
+    if (String(req.getUrn()).split('::')[2] === 'pulumi:pulumi:Stack') stackOutputs = (req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+    return registerOutputs(req, cb);
+  };
+  pulumi.runtime.setAllConfig(configMap(values), opts.secretKeys ?? []);
+
+  // Imported here so each run gets a fresh module graph under the current mocks.
+  const { bulwarkProgram } = await import('../../components/program');
+  let outputs: Record<string, unknown> = {};
+  let error: unknown;
+  try {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      outputs = (await bulwarkProgram()) as unknown as Record<string, unknown>;
+      return outputs;
+    });
+  } catch (e) {
+    error = e;
+  }
+  await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+  return { registrations, byName: new Map(registrations.map((r) => [r.name, r])), outputs, stackOutputs, error };
+}
+
+/** Runs an example stack (stacks/Pulumi.<name>.yaml) with optional changes to its raw values. */
+export function runExample(name: string, change: (v: Record<string, unknown>) => void = () => {}, opts: RunOptions = {}): Promise<Run> {
+  const values = exampleValues(name);
+  change(values);
+  return runProgram(values, { stack: name, ...opts });
+}
+
+/** Whether a raw input value is a Pulumi secret. */
+export function isSecretValue(v: unknown): boolean {
+  return !!v && typeof v === 'object' && (v as Record<string, unknown>)[SECRET_SIG] === SECRET_SIG_VALUE;
+}
+
+/** Longest dependency chain (dependencies, provider and parent edges) ending at each URN. */
+export function depths(regs: Registration[]): Map<string, number> {
+  const byUrn = new Map(regs.map((r) => [r.urn, r]));
+  const memo = new Map<string, number>();
+  const depth = (urn: string): number => {
+    const known = memo.get(urn);
+    if (known !== undefined) return known;
+    memo.set(urn, 0);
+    const r = byUrn.get(urn);
+    if (!r) return 0;
+    const edges = [...r.dependencies, ...(r.provider ? [r.provider.split('::').slice(0, -1).join('::')] : [])].filter((u) => byUrn.has(u));
+    const d = edges.length ? 1 + Math.max(...edges.map(depth)) : 0;
+    memo.set(urn, d);
+    return d;
+  };
+  for (const r of regs) depth(r.urn);
+  return memo;
+}
+
+/** Every URN `urn` depends on, transitively. */
+export function ancestors(regs: Registration[], urn: string): Set<string> {
+  const byUrn = new Map(regs.map((r) => [r.urn, r]));
+  const out = new Set<string>();
+  const walk = (u: string) => {
+    const r = byUrn.get(u);
+    if (!r) return;
+    for (const d of [...r.dependencies, ...(r.provider ? [r.provider.split('::').slice(0, -1).join('::')] : [])])
+      if (!out.has(d)) {
+        out.add(d);
+        walk(d);
+      }
+  };
+  walk(urn);
+  return out;
+}
