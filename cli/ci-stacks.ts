@@ -1,7 +1,7 @@
 /**
  * npx ts-node --transpile-only cli/ci-stacks.ts --base <git-rev> --head <git-rev> [--auto-deploy] [--repo <dir>]
  *
- * The stacks a change touches, one name per line on stdout (used by scripts/ci-preview.sh and
+ * The stacks a change touches, one name per line on stdout after a `# <why>` line (used by scripts/ci-preview.sh and
  * scripts/ci-deploy.sh): a stack whose stacks/Pulumi.<stack>.yaml changed (also when it was
  * removed), or every stack when something every stack is built from changed (profiles/, core/,
  * components/, the Pulumi program, policy pack or dependencies). An empty or all-zero --base
@@ -81,6 +81,7 @@ export function main(argv: string[], out: (s: string) => void = (s) => process.s
     reason += '; only stacks with bulwark:operations.autoDeploy: true';
   }
   err(`ci-stacks: ${reason}: ${stacks.join(' ') || '(none)'}\n`);
+  out(`# ${reason}\n`);
   for (const s of stacks) out(`${s}\n`);
   return 0;
 }

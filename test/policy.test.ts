@@ -9,11 +9,13 @@ import { StackFacts, stackFacts, valuesFromPulumiConfig, valuesFromStackFile } f
 import { COMMAND_TYPE, NAMESPACE_TYPE, bulwarkPolicies } from '../policy/policies';
 import {
   appliesInsecurely, bootstraps, checkAuthWaiverExpiry, checkEnvironmentProfile, checkInsecureApplyAfterBootstrap, checkInsecureReapply,
-  checkNamespacePodSecurity, isTenantNamespace,
+  checkInsecureCreateRerun, checkNamespacePodSecurity, isTenantNamespace,
 } from '../policy/rules';
 import { renderStack } from '../core/render/index';
 import { REPO_ROOT } from '../core/stack';
+import * as pulumi from '@pulumi/pulumi';
 import { EXAMPLES, example, exampleValues, testSecrets } from './helpers';
+import { SECRET_SIG, SECRET_SIG_VALUE, runExample } from './components/harness';
 
 const RESTRICTED = { enforce: 'restricted', audit: 'restricted', warn: 'restricted' } as const;
 const SINGLE_TEAM = { enforce: 'baseline', audit: 'restricted', warn: 'restricted' } as const;
@@ -145,7 +147,7 @@ describe('rule: no insecure apply once bootstrapped', () => {
     expect(checkInsecureApplyAfterBootstrap({ ...a, create: secure, afterBootstrap: true })).toEqual([]);
   });
 
-  test('fails an insecure update, and an insecure create with no update command', () => {
+  test('fails an insecure update', () => {
     expect(checkInsecureReapply({ urn: 'u', name: 'cp-1-config', create: secure, update: insecure, afterBootstrap: false })).toEqual([
       {
         urn: 'u',
@@ -153,9 +155,18 @@ describe('rule: no insecure apply once bootstrapped', () => {
           'cp-1-config re-applies the machine configuration with --insecure when it changes; a configured node is reached through the authenticated Talos API (talosconfig), never the maintenance API',
       },
     ]);
-    expect(checkInsecureReapply({ name: 'cp-1-config', create: insecure, afterBootstrap: false })[0].message).toContain(
-      '(it sets no update command, so its create command runs again)',
-    );
+  });
+
+  test('an insecure create without an update command runs again on change (advisory)', () => {
+    expect(checkInsecureCreateRerun({ name: 'cp-1-apply', create: insecure, update: 'cat > /dev/null', afterBootstrap: false })).toEqual([]);
+    expect(checkInsecureCreateRerun({ name: 'cp-1-config', create: secure, afterBootstrap: false })).toEqual([]);
+    expect(checkInsecureCreateRerun({ urn: 'u', name: 'cp-1-apply', create: insecure, afterBootstrap: false })).toEqual([
+      {
+        urn: 'u',
+        message:
+          'cp-1-apply has no update command, so a change to its inputs (its script, its node address) runs the insecure first apply again; give it an update command that does not apply (later configuration goes through the authenticated apply)',
+      },
+    ]);
   });
 
   test('fails an insecure create that runs after bootstrap', () => {
@@ -276,13 +287,14 @@ describe('the policies on recorded resources and config', () => {
   const prod = stackFacts(exampleValues('prod'));
   const singleTeamProd = stackFacts({ ...exampleValues('prod'), profile: 'single-team' });
 
-  test('five mandatory policies with distinct names', () => {
+  test('the policies, their names and enforcement levels', () => {
     const ps = bulwarkPolicies(() => prod);
     expect(ps.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ['bulwark-environment-minimum-profile', 'mandatory'],
       ['bulwark-auth-waiver-expiry', 'mandatory'],
       ['bulwark-tenant-pod-security', 'mandatory'],
       ['bulwark-no-insecure-reapply', 'mandatory'],
+      ['bulwark-insecure-apply-reruns-on-change', 'advisory'],
       ['bulwark-no-insecure-apply-after-bootstrap', 'mandatory'],
     ]);
   });
@@ -328,8 +340,10 @@ describe('the policies on recorded resources and config', () => {
     const p = policy(prod, 'bulwark-no-insecure-reapply');
     const cmd = (create: string, update?: string) => resourceArgs(COMMAND_TYPE, 'prod-cp-1-apply', { create, ...(update ? { update } : {}) });
     expect(validateResource(p, cmd('talosctl apply-config --insecure -n 10.20.0.11 -f cp.yaml', 'talosctl --talosconfig tc apply-config -n 10.20.0.11 -f cp.yaml'))).toEqual([]);
-    expect(validateResource(p, cmd('talosctl apply-config --insecure -n 10.20.0.11 -f cp.yaml'))).toHaveLength(1);
     expect(validateResource(p, cmd('talosctl apply-config -n 10.20.0.11 -f cp.yaml', 'talosctl apply-config -i -n 10.20.0.11 -f cp.yaml'))).toHaveLength(1);
+    const rerun = policy(prod, 'bulwark-insecure-apply-reruns-on-change');
+    expect(validateResource(p, cmd('talosctl apply-config --insecure -n 10.20.0.11 -f cp.yaml'))).toEqual([]);
+    expect(validateResource(rerun, cmd('talosctl apply-config --insecure -n 10.20.0.11 -f cp.yaml'))).toHaveLength(1);
   });
 
   test('insecure apply after bootstrap: found through the dependency graph', () => {
@@ -354,5 +368,65 @@ describe('the policies on recorded resources and config', () => {
     expect(validateStack(p, [cp, boot, health, secureLate])).toEqual([]);
     // No bootstrap step in the stack (e.g. existing-cluster mode): nothing to order against.
     expect(validateStack(p, [apply('x', [health])])).toEqual([]);
+  });
+});
+
+// ------------------------------------------------------------------------------------------------
+// The policies on what the Bulwark program really registers (Pulumi's mock runtime), with the
+// stack config read the way policy/index.ts reads it.
+
+describe('the policies on the program\'s registered resources', () => {
+  /** Pulumi's secret wrappers removed, as the policy server hands props to policies. */
+  const unwrap = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(unwrap);
+    if (v && typeof v === 'object') {
+      const o = v as Record<string, unknown>;
+      if (o[SECRET_SIG] === SECRET_SIG_VALUE) return unwrap(o.value);
+      return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, unwrap(x)]));
+    }
+    return v;
+  };
+
+  async function evaluate(name: string, change: (v: Record<string, unknown>) => void = () => {}) {
+    const run = await runExample(name, change);
+    if (run.error) throw run.error;
+    const facts = stackFacts(valuesFromPulumiConfig(pulumi.runtime.allConfig()));
+    const resources = run.registrations.map((r) => stackResource(r.type, r.name, unwrap(r.raw) as Record<string, unknown>));
+    const byUrn = new Map(resources.map((r, i) => [run.registrations[i].urn, r]));
+    resources.forEach((r, i) => {
+      (r as { urn: string }).urn = run.registrations[i].urn;
+      r.dependencies.push(...run.registrations[i].dependencies.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => !!x));
+    });
+    const found: Record<string, Recorded[]> = {};
+    for (const p of bulwarkPolicies(() => facts)) {
+      const got: Recorded[] = [];
+      if ('validateStack' in p) got.push(...validateStack(p, resources));
+      else for (const r of run.registrations) got.push(...validateResource(p, resourceArgs(r.type, r.name, unwrap(r.raw) as Record<string, unknown>)));
+      if (got.length) found[p.name] = got;
+    }
+    return { run, found };
+  }
+
+  const prod0 = stackFacts(exampleValues('prod'));
+
+  test.each(EXAMPLES)('%s: no mandatory violation; tenant namespaces and node applies were inspected', async (name) => {
+    const { run, found } = await evaluate(name);
+    const mandatory = Object.keys(found).filter((n) => bulwarkPolicies(() => prod0).find((p) => p.name === n)!.enforcementLevel === 'mandatory');
+    expect(mandatory).toEqual([]);
+    const namespaces = run.registrations.filter((r) => r.type === NAMESPACE_TYPE);
+    expect(namespaces.length).toBe(exampleValues(name).tenants ? (exampleValues(name).tenants as unknown[]).length : 0);
+    const applies = run.registrations.filter((r) => r.type === COMMAND_TYPE && appliesInsecurely(String((unwrap(r.raw) as { create?: string }).create ?? '')));
+    expect(applies.length).toBe((exampleValues(name).nodes as unknown[] | undefined)?.length ?? 0);
+  });
+
+  test('prod on single-team with an auth waiver without expiry: both stack policies fail', async () => {
+    const { found } = await evaluate('prod', (v) => {
+      v.profile = 'single-team';
+      v.waivers = [{ control: 'auth.rbac.auditors', reason: 'the auditors group is not provisioned yet' }];
+    });
+    expect(found['bulwark-environment-minimum-profile']).toHaveLength(1);
+    expect(found['bulwark-auth-waiver-expiry']).toEqual([
+      { message: 'bulwark:waivers[0] waives auth.rbac.auditors, an auth-layer control, without an expiry; add expires: YYYY-MM-DD so the waiver is reviewed again' },
+    ]);
   });
 });

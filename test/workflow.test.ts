@@ -150,6 +150,8 @@ describe('the scripts', () => {
 });
 
 describe('the scripts, run in a scratch copy of the repository', () => {
+  /** Each run starts ts-node and renders stacks: allow for a loaded machine. */
+  const SLOW = 180_000;
   let repo: string;
   let bin: string;
   const git = (...args: string[]) =>
@@ -178,11 +180,17 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     git('add', '-A');
     git('commit', '-qm', 'base');
     const lab = join(repo, 'stacks', 'Pulumi.lab.yaml');
-    writeFileSync(
-      lab,
-      `${readFileSync(lab, 'utf8').trimEnd()}\n  bulwark:waivers:\n    - control: k8s.kubelet.pod-pids-limit\n      reason: bursty batch jobs fork many processes\n      expires: "2027-01-31"\n  bulwark:operations:\n    autoDeploy: true\n`,
-    );
+    const waiver = '  bulwark:waivers:\n    - control: k8s.kubelet.pod-pids-limit\n      reason: bursty batch jobs fork many processes\n      expires: "2027-01-31"\n';
+    writeFileSync(lab, `${readFileSync(lab, 'utf8').trimEnd()}\n${waiver}`);
     git('commit', '-qam', 'waive the PID limit on lab');
+    writeFileSync(lab, `${readFileSync(lab, 'utf8').trimEnd()}\n  bulwark:operations:\n    autoDeploy: true\n`);
+    git('commit', '-qam', 'deploy lab on merge');
+    // A branch whose saas waiver has expired.
+    git('checkout', '-q', '-b', 'expired', 'main~1');
+    const saas = join(repo, 'stacks', 'Pulumi.saas.yaml');
+    writeFileSync(saas, `${readFileSync(saas, 'utf8').trimEnd()}\n  bulwark:waivers:\n    - control: auth.rbac.auditors\n      reason: not provisioned in the IdP yet\n      expires: "2026-10-01"\n`);
+    git('commit', '-qam', 'expired waiver');
+    git('checkout', '-q', 'main');
     // A stand-in pulumi: records its arguments; `preview` fails for stacks named in FAIL_STACK.
     writeFileSync(
       join(bin, 'pulumi'),
@@ -206,8 +214,8 @@ describe('the scripts, run in a scratch copy of the repository', () => {
 
   test('ci-preview.sh: the touched stack\'s posture diff and preview in one marked comment', () => {
     const out = join(dirname(repo), 'out-ok');
-    const r = spawnSync('bash', ['scripts/ci-preview.sh'], { cwd: repo, env: env({ BASE_REF: 'main~1', BULWARK_CI_OUT: out }), encoding: 'utf8', timeout: 120000 });
-    expect(r.status).toBe(0);
+    const r = spawnSync('bash', ['scripts/ci-preview.sh'], { cwd: repo, env: env({ BASE_REF: 'main~2', HEAD_REF: 'main~1', BULWARK_CI_OUT: out }), encoding: 'utf8', timeout: 120000 });
+    if (r.status !== 0) throw new Error(`ci-preview.sh exited ${r.status}:\n${r.stderr}`);
     const comment = readFileSync(join(out, 'comment.md'), 'utf8');
     expect(comment.startsWith(`${MARKER}\n## Bulwark preview\n`)).toBe(true);
     expect(readFileSync(join(out, 'stacks.txt'), 'utf8')).toBe('lab\n');
@@ -218,14 +226,29 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     const calls = readFileSync(join(dirname(repo), 'pulumi.log'), 'utf8');
     expect(calls).toContain('stack select --create --secrets-provider passphrase --non-interactive lab\n');
     expect(calls).toContain('preview --diff --non-interactive --color never --stack lab --policy-pack policy\n');
-  });
+  }, SLOW);
 
   test('ci-preview.sh: a failing preview is reported in the comment and fails the run', () => {
     const out = join(dirname(repo), 'out-fail');
-    const r = spawnSync('bash', ['scripts/ci-preview.sh'], { cwd: repo, env: env({ BASE_REF: 'main~1', BULWARK_CI_OUT: out, FAIL_STACK: 'lab' }), encoding: 'utf8', timeout: 120000 });
+    const r = spawnSync('bash', ['scripts/ci-preview.sh'], { cwd: repo, env: env({ BASE_REF: 'main~2', HEAD_REF: 'main~1', BULWARK_CI_OUT: out, FAIL_STACK: 'lab' }), encoding: 'utf8', timeout: 120000 });
     expect(r.status).toBe(1);
     expect(readFileSync(join(out, 'comment.md'), 'utf8')).toContain('<code>lab</code>: <b>preview failed</b> (exit 7)');
-  });
+  }, SLOW);
+
+  test('ci-preview.sh: a stack that no longer validates fails the run, named in the comment', () => {
+    const out = join(dirname(repo), 'out-expired');
+    const r = spawnSync('bash', ['scripts/ci-preview.sh'], {
+      cwd: repo,
+      env: env({ BASE_REF: 'main~1', HEAD_REF: 'expired', BULWARK_CI_OUT: out, BULWARK_SKIP_PREVIEW: '1' }),
+      encoding: 'utf8',
+      timeout: 120000,
+    });
+    expect(r.status).toBe(1);
+    const comment = readFileSync(join(out, 'comment.md'), 'utf8');
+    expect(comment).toContain('### `saas`: fails at head');
+    expect(comment).toContain('waiver of auth.rbac.auditors expired on 2026-10-01');
+    expect(comment).not.toContain('## Pulumi preview');
+  }, SLOW);
 
   test('ci-preview.sh: nothing touched, and missing settings', () => {
     const out = join(dirname(repo), 'out-none');
@@ -236,7 +259,7 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     const bad = spawnSync('bash', ['scripts/ci-preview.sh'], { cwd: repo, env: env({ BASE_REF: '', BULWARK_CI_OUT: out }), encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('set BASE_REF');
-  });
+  }, SLOW);
 
   test('ci-deploy.sh: pulumi up for the touched stack that opts in', () => {
     const log = join(dirname(repo), 'pulumi.log');
@@ -251,5 +274,5 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     expect(spawnSync('bash', ['scripts/ci-deploy.sh'], { cwd: repo, env: env({ BASE_REF: '0000000000000000000000000000000000000000' }), encoding: 'utf8', timeout: 120000 }).status).toBe(0);
     expect(readFileSync(log, 'utf8')).toContain('--stack lab');
     expect(readFileSync(log, 'utf8')).not.toContain('--stack prod');
-  });
+  }, SLOW);
 });

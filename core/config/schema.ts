@@ -126,6 +126,8 @@ export const operationsSchema = z.strictObject({
   resetOnDestroy: z.boolean().default(false),
   /** Environment tier, read by the policy pack to hold stacks to a minimum profile. */
   environment: z.enum(['development', 'staging', 'production']).default('development'),
+  /** Run `pulumi up` on merge to main when the merge touches this stack (scripts/ci-deploy.sh). */
+  autoDeploy: z.boolean().default(false),
 });
 
 /** The top-level `bulwark:` keys, each described in Pulumi.yaml. */
@@ -137,7 +139,7 @@ export const stackSchema = z.strictObject({
   site: z.enum(['datacenter', 'edge']).default('datacenter'),
   oidc: oidcSchema.optional(),
   tenants: z.array(tenantSchema).default([]),
-  operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development' }),
+  operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development', autoDeploy: false }),
   /** Existing-cluster mode: no nodes; the Kubernetes layers go to this cluster (kubeconfig is a secret). */
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),
 });

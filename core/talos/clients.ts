@@ -2,9 +2,11 @@
  * Client configurations the Pulumi program hands to talosctl and to the Kubernetes provider.
  * Pure: the secrets bundle in, YAML/objects out.
  *
- * scopedTalosconfig: a talosconfig whose endpoint is the one node a command talks to. Each
- * command's input then depends only on that node and the secrets, never on the rest of the
- * node list, so adding a node does not touch (and re-run) every other node's commands.
+ * scopedTalosconfig: a talosconfig for one node's commands: its endpoint is the control plane
+ * the node's health gates run on (the node itself for a control plane, the first control
+ * plane for a worker, whose API it proxies to), its node the node. A command's input then
+ * depends only on its node, that endpoint and the secrets, never on the rest of the node
+ * list, so adding a node does not touch every other node's commands.
  *
  * execKubeconfig: the admin kubeconfig used by the Kubernetes provider and handed out as the
  * break-glass credential. It holds no client certificate; each use runs an exec plugin that
@@ -16,12 +18,12 @@ import type { StackConfig } from '../config/schema';
 import type { SecretsBundle } from '../secrets/bundle';
 import { execCredentialPlugin } from './commands';
 
-export function scopedTalosconfig(clusterName: string, address: string, secrets: SecretsBundle): string {
+export function scopedTalosconfig(clusterName: string, endpoint: string, node: string, secrets: SecretsBundle): string {
   return stringify(
     {
       context: clusterName,
       contexts: {
-        [clusterName]: { endpoints: [address], nodes: [address], ca: secrets.certs.os.crt, crt: secrets.clients.talosAdmin.crt, key: secrets.clients.talosAdmin.key },
+        [clusterName]: { endpoints: [endpoint], nodes: [node], ca: secrets.certs.os.crt, crt: secrets.clients.talosAdmin.crt, key: secrets.clients.talosAdmin.key },
       },
     },
     { lineWidth: 0 },
@@ -36,7 +38,7 @@ export function execKubeconfig(stack: StackConfig, secrets: SecretsBundle, targe
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': secrets.certs.k8s.crt } }],
-    users: [{ name: user, user: { exec: execCredentialPlugin({ talosconfig: scopedTalosconfig(name, target, secrets), target }) } }],
+    users: [{ name: user, user: { exec: execCredentialPlugin({ talosconfig: scopedTalosconfig(name, target, target, secrets), target }) } }],
     contexts: [{ name: user, context: { cluster: name, user } }],
     'current-context': user,
   };

@@ -71,54 +71,85 @@ const PROVISION = script(
   'talosctl apply-config --insecure --nodes "$BULWARK_NODE" --file machineconfig.yaml >&2',
 );
 
-/** On create (first provision): only record the reboot digest the node was provisioned with. */
-const CONFIG_RECORD = script(
-  '# Nothing to apply on first provision (the node was configured in maintenance mode); record the reboot digest.',
-  'cat > /dev/null',
-  `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`,
+/**
+ * The health gate every rollout step ends with: cluster health seen from a control plane
+ * (the talosconfig's endpoint), bounded by BULWARK_TIMEOUT. Nodes are discovered by Talos.
+ */
+const GATE = 'talosctl health --talosconfig talosconfig --nodes "$BULWARK_HEALTH_NODE" --wait-timeout "$BULWARK_TIMEOUT" >&2';
+
+/**
+ * Rollout steps record what they last applied on stdout (`key=value` lines); on update,
+ * Pulumi hands that record back in PULUMI_COMMAND_STDOUT. A step acts only when its own value
+ * differs from the record, so an incidental input change (a rotated talosconfig, a new health
+ * timeout) never upgrades or reboots a node. On create (first provision) a step only records.
+ */
+const RECORD_UPGRADE = `printf 'installer=%s\\n' "$BULWARK_INSTALLER"`;
+const RECORD_CONFIG = `printf 'config=%s\\nreboot-digest=%s\\n' "$BULWARK_CONFIG_DIGEST" "$BULWARK_REBOOT_DIGEST"`;
+const RECORD_REBOOT = `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`;
+const RECORD_KUBERNETES = `printf 'kubernetes=%s\\n' "$BULWARK_KUBERNETES_VERSION"`;
+/** The recorded value of key $1, from the previous run's stdout. */
+const RECALL = `recall() { printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | sed -n "s/^$1=//p" | head -n 1; }`;
+
+const record = (what: string, line: string) => script(`# First provision: nothing to do; record the ${what} the node was provisioned with.`, 'cat > /dev/null', line);
+
+/** Talos upgrade when the installer image (Talos version or schematic) changes, then the health gate. */
+const UPGRADE = script(
+  "# Talos upgrade to the installer image of the node's Image Factory schematic: drains, upgrades, reboots, waits; then the health gate.",
+  PRELUDE,
+  READ_TALOSCONFIG,
+  RECALL,
+  'if [ "$(recall installer)" = "$BULWARK_INSTALLER" ]; then',
+  `  echo 'bulwark: installer image unchanged; no upgrade' >&2`,
+  'else',
+  '  talosctl upgrade --talosconfig talosconfig --nodes "$BULWARK_NODE" --image "$BULWARK_INSTALLER" --wait >&2',
+  `  ${GATE}`,
+  'fi',
+  RECORD_UPGRADE,
 );
 
 /**
- * On update: authenticated apply. `no-reboot` unless fields Talos cannot change on a running
- * node changed (the reboot digest differs from the one this step last applied); then the
- * configuration is `staged` and the node's reboot step, which runs next, applies it.
+ * Authenticated apply of a changed configuration: `no-reboot`, then the health gate; or, when
+ * fields Talos cannot change on a running node changed (the reboot digest differs from the
+ * recorded one), `staged`, and the node's reboot step (next) reboots into it.
  */
 const CONFIG_APPLY = script(
   '# Authenticated apply of a changed machine configuration.',
   PRELUDE,
   READ_TALOSCONFIG,
   READ_MACHINECONFIG,
-  'previous=${PULUMI_COMMAND_STDOUT:-}',
-  'mode=no-reboot',
-  `if [ "$BULWARK_REBOOT_DIGEST" != ${LIVE} ] && [ "$previous" != "reboot-digest=$BULWARK_REBOOT_DIGEST" ]; then`,
-  '  # Fields that need a reboot changed: stage the configuration; the reboot step applies it.',
-  '  mode=staged',
+  RECALL,
+  'if [ "$(recall config)" = "$BULWARK_CONFIG_DIGEST" ] && [ "$(recall reboot-digest)" = "$BULWARK_REBOOT_DIGEST" ]; then',
+  `  echo 'bulwark: machine configuration unchanged; nothing to apply' >&2`,
+  `elif [ "$BULWARK_REBOOT_DIGEST" != ${LIVE} ] && [ "$(recall reboot-digest)" != "$BULWARK_REBOOT_DIGEST" ]; then`,
+  '  # Fields that need a reboot changed: stage; the reboot step applies it.',
+  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode staged --file machineconfig.yaml >&2',
+  'else',
+  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode no-reboot --file machineconfig.yaml >&2',
+  `  ${GATE}`,
   'fi',
-  'talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode "$mode" --file machineconfig.yaml >&2',
-  `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`,
+  RECORD_CONFIG,
 );
 
+/** Reboot into a staged configuration when the reboot digest changed, then the health gate. */
 const REBOOT = script(
-  '# Runs when the fields of the machine configuration that need a reboot changed.',
+  '# Reboot when the fields of the machine configuration that need a reboot changed.',
+  PRELUDE,
+  READ_TALOSCONFIG,
+  RECALL,
   `if [ "$BULWARK_REBOOT_DIGEST" = ${LIVE} ]; then`,
   `  echo 'bulwark: this Talos line applies every configuration change without a reboot' >&2`,
-  '  cat > /dev/null',
-  '  exit 0',
+  'elif [ "$(recall reboot-digest)" = "$BULWARK_REBOOT_DIGEST" ]; then',
+  `  echo 'bulwark: no field that needs a reboot changed' >&2`,
+  'else',
+  '  talosctl reboot --talosconfig talosconfig --nodes "$BULWARK_NODE" --drain --wait >&2',
+  `  ${GATE}`,
   'fi',
-  PRELUDE,
-  READ_TALOSCONFIG,
-  'talosctl reboot --talosconfig talosconfig --nodes "$BULWARK_NODE" --drain --wait >&2',
+  RECORD_REBOOT,
 );
 
-const UPGRADE = script(
-  '# Talos upgrade to the installer image of the node\'s Image Factory schematic: drains, upgrades, reboots, waits.',
-  PRELUDE,
-  READ_TALOSCONFIG,
-  'talosctl upgrade --talosconfig talosconfig --nodes "$BULWARK_NODE" --image "$BULWARK_INSTALLER" --wait >&2',
-);
-
+/** Health check with explicit node lists (after bootstrap) or discovered nodes (preflight). */
 const HEALTH = script(
-  '# Cluster health, bounded by BULWARK_TIMEOUT. BULWARK_STEP (if set) names the change this check follows,',
+  '# Cluster health, bounded by BULWARK_TIMEOUT. BULWARK_STEP (if set) names the change this check precedes,',
   '# so the check runs again exactly when that change does.',
   PRELUDE,
   READ_TALOSCONFIG,
@@ -157,10 +188,17 @@ const KUBECONFIG = script(
 );
 
 const UPGRADE_K8S = script(
-  '# Kubernetes upgrade: talosctl rolls the control-plane components, kube-proxy and every kubelet in order.',
+  '# Kubernetes upgrade: talosctl rolls the control-plane components, kube-proxy and every kubelet in order; then the health gate.',
   PRELUDE,
   READ_TALOSCONFIG,
-  'talosctl upgrade-k8s --talosconfig talosconfig --nodes "$BULWARK_NODE" --to "$BULWARK_KUBERNETES_VERSION" >&2',
+  RECALL,
+  'if [ "$(recall kubernetes)" = "$BULWARK_KUBERNETES_VERSION" ]; then',
+  `  echo 'bulwark: Kubernetes version unchanged; no upgrade' >&2`,
+  'else',
+  '  talosctl upgrade-k8s --talosconfig talosconfig --nodes "$BULWARK_NODE" --to "$BULWARK_KUBERNETES_VERSION" >&2',
+  `  ${GATE}`,
+  'fi',
+  RECORD_KUBERNETES,
 );
 
 const RESET = script(
@@ -191,13 +229,16 @@ const EXEC_CREDENTIAL = script(
 /** Every fixed script, by name. Nothing else is ever run. */
 export const SCRIPTS = {
   provision: PROVISION,
-  configRecord: CONFIG_RECORD,
-  configApply: CONFIG_APPLY,
-  reboot: REBOOT,
+  upgradeRecord: record('installer image', RECORD_UPGRADE),
   upgrade: UPGRADE,
+  configRecord: record('configuration', RECORD_CONFIG),
+  configApply: CONFIG_APPLY,
+  rebootRecord: record('reboot digest', RECORD_REBOOT),
+  reboot: REBOOT,
   health: HEALTH,
   bootstrap: BOOTSTRAP,
   kubeconfig: KUBECONFIG,
+  upgradeK8sRecord: record('Kubernetes version', RECORD_KUBERNETES),
   upgradeK8s: UPGRADE_K8S,
   reset: RESET,
   execCredential: EXEC_CREDENTIAL,
@@ -210,24 +251,46 @@ export function authenticatedStdin(talosconfig: string, payload = ''): string {
   return `${Buffer.from(talosconfig, 'utf8').toString('base64')}\n${payload}`;
 }
 
+/** Where a rollout step's health gate runs: a control plane (the talosconfig's endpoint) and the bound. */
+export interface Gate {
+  healthNode: string;
+  timeout: string;
+}
+
+const gateEnv = (g: Gate) => ({ BULWARK_HEALTH_NODE: g.healthNode, BULWARK_TIMEOUT: g.timeout });
+
 /** First apply (maintenance mode). stdin: the machine configuration. */
 export function provisionCommand(p: { address: string }): CommandSpec {
   return { create: SCRIPTS.provision, environment: { BULWARK_NODE: p.address } };
 }
 
+/** Talos upgrade when the installer image changes. stdin: authenticatedStdin(talosconfig). */
+export function upgradeStepCommand(p: { address: string; installer: string } & Gate): CommandSpec {
+  return { create: SCRIPTS.upgradeRecord, update: SCRIPTS.upgrade, environment: { BULWARK_NODE: p.address, BULWARK_INSTALLER: p.installer, ...gateEnv(p) } };
+}
+
 /** Later applies. stdin: authenticatedStdin(talosconfig, machine configuration). */
-export function configStepCommand(p: { address: string; rebootDigest: string }): CommandSpec {
-  return { create: SCRIPTS.configRecord, update: SCRIPTS.configApply, environment: { BULWARK_NODE: p.address, BULWARK_REBOOT_DIGEST: p.rebootDigest } };
+export function configStepCommand(p: { address: string; configDigest: string; rebootDigest: string } & Gate): CommandSpec {
+  return {
+    create: SCRIPTS.configRecord,
+    update: SCRIPTS.configApply,
+    environment: { BULWARK_NODE: p.address, BULWARK_CONFIG_DIGEST: p.configDigest, BULWARK_REBOOT_DIGEST: p.rebootDigest, ...gateEnv(p) },
+  };
 }
 
 /** Reboot when the reboot digest changes. stdin: authenticatedStdin(talosconfig). */
-export function rebootStepCommand(p: { address: string; rebootDigest: string }): CommandSpec {
-  return { update: SCRIPTS.reboot, environment: { BULWARK_NODE: p.address, BULWARK_REBOOT_DIGEST: p.rebootDigest } };
+export function rebootStepCommand(p: { address: string; rebootDigest: string } & Gate): CommandSpec {
+  return { create: SCRIPTS.rebootRecord, update: SCRIPTS.reboot, environment: { BULWARK_NODE: p.address, BULWARK_REBOOT_DIGEST: p.rebootDigest, ...gateEnv(p) } };
 }
 
-/** Talos upgrade when the installer image changes. stdin: authenticatedStdin(talosconfig). */
-export function upgradeStepCommand(p: { address: string; installer: string }): CommandSpec {
-  return { update: SCRIPTS.upgrade, environment: { BULWARK_NODE: p.address, BULWARK_INSTALLER: p.installer } };
+/** Kubernetes upgrade (cluster-wide, once) when the version changes. stdin: authenticatedStdin(talosconfig). */
+export function kubernetesUpgradeCommand(p: { target: string; version: string; timeout: string }): CommandSpec {
+  return {
+    create: SCRIPTS.upgradeK8sRecord,
+    update: SCRIPTS.upgradeK8s,
+    // `--to` takes the version as talosctl prints it (1.36.4); the stack writes v1.36.4.
+    environment: { BULWARK_NODE: p.target, BULWARK_KUBERNETES_VERSION: p.version.replace(/^v/, ''), BULWARK_HEALTH_NODE: p.target, BULWARK_TIMEOUT: p.timeout },
+  };
 }
 
 /** Health after bootstrap: waits for exactly the declared nodes. */
@@ -242,11 +305,10 @@ export function bootstrapHealthCommand(p: { target: string; timeout: string; con
 }
 
 /**
- * A health gate in a rollout: nothing on create (first provision is gated by the bootstrap
- * health check), the check on update. `step` changes exactly when the gated change does.
- * Nodes are discovered by Talos, so adding a node elsewhere does not re-run every gate.
+ * Health before a rollout starts: nothing on create (first provision is gated by the
+ * bootstrap health check); on update, whenever `step` (a digest of every rollout step) changes.
  */
-export function gateHealthCommand(p: { target: string; timeout: string; step: string }): CommandSpec {
+export function preflightHealthCommand(p: { target: string; timeout: string; step: string }): CommandSpec {
   return { update: SCRIPTS.health, environment: { BULWARK_NODE: p.target, BULWARK_TIMEOUT: p.timeout, BULWARK_STEP: p.step } };
 }
 
@@ -256,11 +318,6 @@ export function bootstrapCommand(p: { target: string; waitSeconds: number }): Co
 
 export function kubeconfigCommand(p: { target: string }): CommandSpec {
   return { create: SCRIPTS.kubeconfig, environment: { BULWARK_NODE: p.target } };
-}
-
-/** `--to` takes the version as talosctl prints it (1.36.4); the stack writes v1.36.4. */
-export function kubernetesUpgradeCommand(p: { target: string; version: string }): CommandSpec {
-  return { update: SCRIPTS.upgradeK8s, environment: { BULWARK_NODE: p.target, BULWARK_KUBERNETES_VERSION: p.version.replace(/^v/, '') } };
 }
 
 export function resetCommand(p: { address: string; graceful: boolean }): CommandSpec {

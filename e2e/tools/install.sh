@@ -61,6 +61,8 @@ while [ $# -gt 0 ]; do
   shift
 done
 case "$METHOD" in auto|go|download|prebuilt) ;; *) err "BULWARK_E2E_METHOD must be auto|go|download|prebuilt, got '$METHOD'"; exit 2 ;; esac
+if [ "$METHOD" = prebuilt ] && [ -z "$PREBUILT" ]; then err "BULWARK_E2E_METHOD=prebuilt needs BULWARK_E2E_PREBUILT=/folder/with/binaries"; exit 2; fi
+if [ -n "$PREBUILT" ] && [ ! -d "$PREBUILT" ]; then err "BULWARK_E2E_PREBUILT=$PREBUILT is not a folder"; exit 2; fi
 wants() { case ",$ONLY," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
 
 # ---- platform / cache --------------------------------------------------------------------------------
@@ -114,7 +116,12 @@ go_env() {
 }
 # go_mod_json module@version field -> value of a field of `go mod download -json`
 go_mod_field() {
-  (cd "$CACHE/build" && GOFLAGS=-mod=mod go mod download -json "$1") | sed -n "s/^[[:space:]]*\"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n1
+  local json
+  if ! json="$(cd "$CACHE/build" && GOFLAGS=-mod=mod go mod download -json "$1" 2>&1)"; then
+    printf 'go mod download %s failed:\n%s\n' "$1" "$json" >&2
+    return 1
+  fi
+  printf '%s\n' "$json" | sed -n "s/^[[:space:]]*\"$2\": \"\\(.*\\)\",\\{0,1\\}\$/\\1/p" | head -n1
 }
 go_directive() { sed -n 's/^go \([0-9.]*\).*/\1/p' "$1" | head -n1; }
 
@@ -143,15 +150,14 @@ methods_for() { # bins...
   echo "$m"
 }
 
-# run one provisioning function with timing and a log; $1 tool label, $2 function, rest args
+# run one provisioning function with timing and a log; $1 tool label, $2 function, rest args.
+# Call it as `set +e; run_step ...; rc=$?; set -e` (not under if/&&/||: that would disable errexit inside).
 run_step() {
   local label="$1" fn="$2"; shift 2
   local logf="$CACHE/logs/$label.log" t0 rc
   t0=$(now)
-  set +e
   ( set -euo pipefail; "$fn" "$@" ) >"$logf" 2>&1
   rc=$?
-  set -e
   STEP_SECONDS=$(( $(now) - t0 ))
   if [ $rc -ne 0 ]; then
     err "$label failed after ${STEP_SECONDS}s; last lines of $logf:"

@@ -64,22 +64,25 @@ EP=$(free_port); PP=$(free_port)
 PIDS+=($!)
 ETCDCTL_ARGS=(--endpoints "https://127.0.0.1:$EP" --cacert ca.crt --cert etcd-client.crt --key etcd-client.key)
 wait_for etcd "$ETCDCTL" "${ETCDCTL_ARGS[@]}" endpoint health
-log "etcd up on https://127.0.0.1:$EP (client-cert auth); without a client cert: $("$ETCDCTL" --endpoints "https://127.0.0.1:$EP" --cacert ca.crt --dial-timeout 2s endpoint health 2>&1 | grep -o 'unhealthy\|bad certificate\|certificate required' | head -n1 || true)"
+if "$ETCDCTL" --endpoints "https://127.0.0.1:$EP" --cacert ca.crt --dial-timeout 2s --command-timeout 3s endpoint health >"$T/etcd-nocert.out" 2>&1; then
+  log "FAIL: etcd accepted a client without certificate"; exit 1
+fi
+log "etcd up on https://127.0.0.1:$EP; a client without certificate is refused: $(tail -n1 "$T/etcd-nocert.out" | cut -c1-160)"
 
 # ---- 3. IdP ---------------------------------------------------------------------------------------------------
 cat >idp.json <<EOF
-{ "tls": { "cert": "$T/idp.crt", "key": "$T/idp.key" }, "readyFile": "$T/idp.ready",
+{ "tls": { "cert": "$T/idp.crt", "key": "$T/idp.key" }, "readyFile": "$T/idp.ready.json",
   "users": { "alice": { "email": "alice@example.com", "email_verified": true, "groups": ["team-a"] } },
   "clients": [ { "client_id": "kubernetes", "client_secret": "s3cret" },
                { "client_id": "some-other-app", "client_secret": "s3cret" } ] }
 EOF
 node "$IDP" --config idp.json >"$T/idp.out" 2>"$T/idp.log" &
 PIDS+=($!)
-wait_for "IdP" test -s "$T/idp.ready"
-ISSUER="$(node -p 'require(process.argv[1]).issuer' "$T/idp.ready")"
+wait_for "IdP" test -s "$T/idp.ready.json"
+ISSUER="$(node -p 'require(process.argv[1]).issuer' "$T/idp.ready.json")"
 log "IdP (oidc-provider $(tool oidc-provider version)) up, issuer $ISSUER"
-node "$GET_TOKEN" --issuer "$ISSUER" --ca idp.crt --client-id kubernetes --client-secret s3cret --login alice --json >tok.json
-node "$GET_TOKEN" --issuer "$ISSUER" --ca idp.crt --client-id some-other-app --client-secret s3cret --login alice >wrong.jwt
+node "$GET_TOKEN" --issuer "$ISSUER" --ca ca.crt --client-id kubernetes --client-secret s3cret --login alice --json >tok.json
+node "$GET_TOKEN" --issuer "$ISSUER" --ca ca.crt --client-id some-other-app --client-secret s3cret --login alice >wrong.jwt
 TOKEN="$(node -p 'require(process.argv[1]).id_token' "$T/tok.json")"
 log "ID token for alice: $(node -p 'const t=require(process.argv[1]); JSON.stringify({alg:t.header.alg, ...t.claims})' "$T/tok.json")"
 
@@ -102,7 +105,7 @@ EOF
   echo "      url: $ISSUER"
   echo "      audiences: [kubernetes]"
   echo "      certificateAuthority: |"
-  sed 's/^/        /' idp.crt
+  sed 's/^/        /' ca.crt
   echo "    claimMappings:"
   echo "      username: { claim: email, prefix: \"oidc:\" }"
   echo "      groups: { claim: groups, prefix: \"oidc:\" }"

@@ -156,7 +156,14 @@ export async function startIdp(config) {
     conformIdTokenClaims: false, // release scope claims (email, groups, ...) in the ID token itself
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     features: { devInteractions: { enabled: true } },
-    ttl: { IdToken: config.idTokenTTL ?? 3600 },
+    ttl: {
+      IdToken: config.idTokenTTL ?? 3600,
+      AccessToken: 3600,
+      AuthorizationCode: 60,
+      Interaction: 600,
+      Session: 3600,
+      Grant: 3600,
+    },
     async findAccount(ctx, id) {
       if (!Object.hasOwn(users, id)) {
         log(`unknown login "${id}" (known: ${Object.keys(users).join(', ')})`);

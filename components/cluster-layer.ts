@@ -1,0 +1,119 @@
+/**
+ * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster and every rendered
+ * object as a typed resource, in dependency order; bulwark:k8s:Tenant — one component per
+ * tenant, so a change to one tenant touches only that tenant's resources.
+ *
+ * Resource names are objectKey (kind/namespace/name): stable, whatever else the stack holds.
+ * Ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in it, a policy before
+ * its binding, a ClusterRole before bindings to it, a RuntimeClass before what names it, and
+ * every tenant after all cluster-wide objects (admission policies are in force before the
+ * first tenant namespace exists).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import * as k8s from '@pulumi/kubernetes';
+import { objectDependencies, resourceName } from '../core/ops/k8s';
+import { K8sObject, objectKey } from '../core/render/k8s';
+
+type Ctor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+
+/** Kinds Bulwark renders → their typed @pulumi/kubernetes class ("apiVersion kind"). */
+const TYPED: Record<string, Ctor> = {
+  'v1 Namespace': k8s.core.v1.Namespace as unknown as Ctor,
+  'v1 ResourceQuota': k8s.core.v1.ResourceQuota as unknown as Ctor,
+  'v1 LimitRange': k8s.core.v1.LimitRange as unknown as Ctor,
+  'v1 ServiceAccount': k8s.core.v1.ServiceAccount as unknown as Ctor,
+  'v1 ConfigMap': k8s.core.v1.ConfigMap as unknown as Ctor,
+  'node.k8s.io/v1 RuntimeClass': k8s.node.v1.RuntimeClass as unknown as Ctor,
+  'rbac.authorization.k8s.io/v1 ClusterRole': k8s.rbac.v1.ClusterRole as unknown as Ctor,
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': k8s.rbac.v1.ClusterRoleBinding as unknown as Ctor,
+  'rbac.authorization.k8s.io/v1 Role': k8s.rbac.v1.Role as unknown as Ctor,
+  'rbac.authorization.k8s.io/v1 RoleBinding': k8s.rbac.v1.RoleBinding as unknown as Ctor,
+  'networking.k8s.io/v1 NetworkPolicy': k8s.networking.v1.NetworkPolicy as unknown as Ctor,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy as unknown as Ctor,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding as unknown as Ctor,
+};
+
+/** Whether a kind has a typed class here (anything else is applied as a CustomResource). */
+export function typedKind(o: K8sObject): boolean {
+  return `${o.apiVersion} ${o.kind}` in TYPED;
+}
+
+/** Registers objects in order; each waits for its dependencies among `known` plus `after`. */
+function registerObjects(
+  objects: K8sObject[],
+  known: Map<string, pulumi.Resource>,
+  after: pulumi.Resource[],
+  opts: pulumi.CustomResourceOptions,
+): pulumi.CustomResource[] {
+  const keys = new Set([...known.keys(), ...objects.map(objectKey)]);
+  const pending = new Map(objects.map((o) => [objectKey(o), o]));
+  const created: pulumi.CustomResource[] = [];
+  const make = (o: K8sObject, stack: string[]): pulumi.Resource => {
+    const key = objectKey(o);
+    const existing = known.get(key);
+    if (existing) return existing;
+    if (stack.includes(key)) throw new Error(`dependency cycle among rendered objects: ${[...stack, key].join(' → ')}`);
+    const deps = objectDependencies(o, keys).map((k) => known.get(k) ?? make(pending.get(k)!, [...stack, key]));
+    const dependsOn = deps.length ? deps : after;
+    const ctor = TYPED[`${o.apiVersion} ${o.kind}`];
+    const res = ctor
+      ? new ctor(resourceName(o), o as never, { ...opts, dependsOn })
+      : new k8s.apiextensions.CustomResource(resourceName(o), o as unknown as k8s.apiextensions.CustomResourceArgs, { ...opts, dependsOn });
+    known.set(key, res);
+    created.push(res);
+    return res;
+  };
+  for (const o of objects) make(o, []);
+  return created;
+}
+
+export interface TenantArgs {
+  objects: K8sObject[];
+  /** Cluster-wide objects, by key: the tenant's objects wait for them. */
+  cluster: Map<string, pulumi.Resource>;
+}
+
+export class Tenant extends pulumi.ComponentResource {
+  readonly resources: pulumi.CustomResource[];
+
+  constructor(name: string, args: TenantArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('bulwark:k8s:Tenant', name, {}, opts);
+    // Objects with no dependency inside the tenant (its Namespace) wait for every cluster-wide object.
+    this.resources = registerObjects(args.objects, new Map(args.cluster), [...args.cluster.values()], { parent: this, deleteBeforeReplace: true });
+    this.registerOutputs({});
+  }
+}
+
+export interface ClusterLayerArgs {
+  /** Admin kubeconfig (secret). */
+  kubeconfig: pulumi.Input<string>;
+  /** Fixed identity of the cluster: the provider is replaced only if this changes. */
+  clusterIdentifier: string;
+  /** Cluster-wide objects, in apply order. */
+  objects: K8sObject[];
+  /** Per-tenant objects, in apply order. */
+  tenants: Map<string, K8sObject[]>;
+  /** What the provider waits for (bootstrap, node resets on destroy). */
+  dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+}
+
+export class ClusterLayer extends pulumi.ComponentResource {
+  readonly provider: k8s.Provider;
+  readonly resources: pulumi.CustomResource[];
+  readonly tenants: Map<string, Tenant>;
+
+  constructor(name: string, args: ClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('bulwark:k8s:ClusterLayer', name, {}, opts);
+    this.provider = new k8s.Provider(
+      `${name}-kubernetes`,
+      { kubeconfig: pulumi.secret(args.kubeconfig), clusterIdentifier: args.clusterIdentifier, enableServerSideApply: true, deleteUnreachable: false },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+    const known = new Map<string, pulumi.Resource>();
+    this.resources = registerObjects(args.objects, known, [], { parent: this, provider: this.provider, deleteBeforeReplace: true });
+    this.tenants = new Map();
+    for (const [tenant, objects] of args.tenants)
+      this.tenants.set(tenant, new Tenant(tenant, { objects, cluster: known }, { parent: this, providers: { kubernetes: this.provider } }));
+    this.registerOutputs({});
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * bulwark:talos:Node — one Talos machine's lifecycle in the stack:
+ *
+ *   <node>-apply   first apply, in maintenance mode (`talosctl apply-config --insecure`). Runs
+ *                  once: later changes to the configuration are rollout steps (<node>-config,
+ *                  <node>-reboot, <node>-upgrade in bulwark:talos:Rollout, components/rollout.ts),
+ *                  so this resource ignores changes to its stdin.
+ *   <node>-reset   (operations.resetOnDestroy) `talosctl reset` when the node leaves the stack
+ *                  or the stack is destroyed; control planes last, one at a time.
+ *
+ * <node>-apply depends on nothing but the cluster secrets: first provision configures every
+ * node at once.
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { local } from '@pulumi/command';
+import { authenticatedStdin, provisionCommand, resetCommand } from '../core/talos/commands';
+import { commandArgs } from './command';
+
+export interface TalosNodeArgs {
+  name: string;
+  role: 'controlplane' | 'worker';
+  address: string;
+  /** Installer image of the node's Image Factory schematic and Talos version. */
+  installer: string;
+  /** The rendered machine configuration (secret). */
+  config: pulumi.Input<string>;
+  /** talosconfig for this node's commands (secret; core/talos/clients.ts scopedTalosconfig). */
+  talosconfig: pulumi.Input<string>;
+  /** Reset on removal/destroy; `dependsOn` are the resets that must be destroyed after this one. */
+  reset?: { graceful: boolean; dependsOn: pulumi.Resource[] };
+}
+
+export class TalosNode extends pulumi.ComponentResource {
+  readonly args: TalosNodeArgs;
+  readonly apply: local.Command;
+  readonly reset?: local.Command;
+
+  constructor(name: string, args: TalosNodeArgs, opts: pulumi.ComponentResourceOptions = {}) {
+    super('bulwark:talos:Node', name, {}, opts);
+    this.args = args;
+    this.apply = new local.Command(
+      `${args.name}-apply`,
+      commandArgs(provisionCommand({ address: args.address }), { stdin: args.config, logging: 'none', addPreviousOutputInEnv: false }),
+      { parent: this, ignoreChanges: ['stdin'], additionalSecretOutputs: ['stdout', 'stderr'] },
+    );
+    if (args.reset)
+      this.reset = new local.Command(
+        `${args.name}-reset`,
+        commandArgs(resetCommand({ address: args.address, graceful: args.reset.graceful }), { stdin: authOnly(args.talosconfig), logging: 'stderr' }),
+        { parent: this, dependsOn: [this.apply, ...args.reset.dependsOn] },
+      );
+    this.registerOutputs({ address: args.address, role: args.role, installer: args.installer });
+  }
+}
+
+/** stdin carrying only a talosconfig (secret). */
+export function authOnly(talosconfig: pulumi.Input<string>): pulumi.Output<string> {
+  return pulumi.secret(pulumi.output(talosconfig).apply((tc) => authenticatedStdin(tc)));
+}

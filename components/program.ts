@@ -1,0 +1,177 @@
+/**
+ * The Bulwark stack program (index.ts runs it): stack config → validated stack → Talos nodes,
+ * bootstrap, rollout and the Kubernetes layers, or, in existing-cluster mode, only the
+ * Kubernetes, tenancy and OIDC-RBAC layers on a cluster Bulwark did not build.
+ *
+ * The stack is rendered twice (core/ops/placeholder.ts): synchronously with placeholder
+ * secrets for everything secret-free (known at preview, plain in state), and inside an Output
+ * with the real bundle for machine configurations and client configurations (secret).
+ */
+import * as pulumi from '@pulumi/pulumi';
+import { parse } from 'yaml';
+import type { ValidStack } from '../core/config/validate';
+import type { SecretsBundle } from '../core/secrets/bundle';
+import { CATALOGUE } from '../core/controls/catalogue';
+import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
+import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
+import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
+import { userKubeconfig } from '../core/render/clients';
+import { RenderedStack, renderStack, toYaml } from '../core/render/index';
+import { execKubeconfig, kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
+import type { TalosLine } from '../core/talos/defaults';
+import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
+import { Bootstrap } from './bootstrap';
+import { ClusterLayer } from './cluster-layer';
+import { existingKubeconfigIsEncrypted, loadValidStack } from './config';
+import { TalosNode } from './node';
+import { Rollout, RolloutNode } from './rollout';
+import { ClusterSecrets } from './secrets';
+
+export interface NodeOutput {
+  role: string;
+  address: string;
+  installer: string;
+}
+
+export interface BulwarkOutputs {
+  /** The cluster's API endpoint. */
+  endpoint: string;
+  /** The OIDC (kubelogin) kubeconfig for people: no credential in it. */
+  kubeconfig: pulumi.Output<string | undefined>;
+  /** Admin kubeconfig that mints a short-lived certificate through Talos on each use (secret). */
+  breakGlassKubeconfig?: pulumi.Output<string>;
+  /** Talos API admin configuration (secret). */
+  talosconfig?: pulumi.Output<string>;
+  posture: { profile: string; enforced: number; waived: number; notRequired: number; notApplicable: number };
+  /** Per node: role, address and installer image. */
+  nodes: Record<string, NodeOutput>;
+}
+
+export async function bulwarkProgram(): Promise<BulwarkOutputs> {
+  // Validate before registering anything: invalid config must not touch a single resource.
+  const valid = loadValidStack();
+  const plan = renderStack(valid, PLACEHOLDER_SECRETS);
+  const base = {
+    endpoint: valid.stack.cluster.endpoint,
+    posture: { profile: plan.posture.profile, ...plan.posture.summary },
+    nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer }])),
+  };
+  return valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base);
+}
+
+type Base = Pick<BulwarkOutputs, 'endpoint' | 'posture' | 'nodes'>;
+
+function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): BulwarkOutputs {
+  const { stack } = valid;
+  const ops = stack.operations;
+  const line = stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
+  const secrets = new ClusterSecrets('cluster-secrets');
+  // The real render is memoised per bundle and kept out of Output values: Pulumi walks an
+  // Output's whole value each time it is awaited, and this one is large (every machine config).
+  const renders = new WeakMap<SecretsBundle, RenderedStack>();
+  const real = (b: SecretsBundle): RenderedStack => {
+    let r = renders.get(b);
+    if (!r) renders.set(b, (r = renderStack(valid, b)));
+    return r;
+  };
+  const fromRender = <T>(f: (r: RenderedStack) => T) => secrets.bundle.apply((b) => f(real(b)));
+
+  const cps = plan.nodes.filter((n) => n.role === 'controlplane');
+  const first = cps[0];
+  const scoped = (endpoint: string, node: string) => pulumi.secret(secrets.bundle.apply((b) => scopedTalosconfig(stack.cluster.name, endpoint, node, b)));
+  const configOf = (i: number) => pulumi.secret(fromRender((r) => r.nodes[i].config));
+  const digestOf = (i: number) => pulumi.unsecret(fromRender((r) => configDigest(r.nodes[i].config)));
+  const rebootDigests = plan.nodes.map((n) => rebootDigest(n.config, line));
+  const firstTalosconfig = scoped(first.address, first.address);
+
+  // The rollout changes whenever any of its steps does; the preflight check keys on this digest.
+  const planDigest = pulumi.unsecret(
+    fromRender((r) =>
+      sha256(JSON.stringify([stack.cluster.kubernetesVersion, ...r.nodes.map((n, i) => [n.name, n.installer, rebootDigests[i], configDigest(n.config)])])).slice(0, 16),
+    ),
+  );
+  // Nodes: control planes first, so each reset can name the reset before it.
+  const resets = new Map(resetSteps(plan.nodes).map((s) => [s.node, s]));
+  const nodes = new Map<string, TalosNode>();
+  const rolloutNodes = new Map<string, RolloutNode>();
+  const order = plan.nodes.map((n, i) => ({ n, i })).sort((a, b) => Number(b.n.role === 'controlplane') - Number(a.n.role === 'controlplane'));
+  for (const { n, i } of order) {
+    const reset = resets.get(n.name)!;
+    const healthNode = healthTarget(n, first);
+    const node = new TalosNode(n.name, {
+      name: n.name,
+      role: n.role,
+      address: n.address,
+      installer: n.installer,
+      config: configOf(i),
+      talosconfig: n.name === first.name ? firstTalosconfig : scoped(healthNode, n.address),
+      reset: ops.resetOnDestroy ? { graceful: reset.graceful, dependsOn: reset.dependsOn ? [nodes.get(reset.dependsOn)!.reset!] : [] } : undefined,
+    });
+    nodes.set(n.name, node);
+    rolloutNodes.set(n.name, { node, healthNode, rebootDigest: rebootDigests[i], configDigest: digestOf(i) });
+  }
+
+  new Rollout('rollout', {
+    target: first.address,
+    talosconfig: firstTalosconfig,
+    kubernetesVersion: stack.cluster.kubernetesVersion,
+    healthTimeout: ops.healthTimeout,
+    planDigest,
+    groups: rolloutGroups(plan.nodes, ops.workerBatchSize),
+    nodes: rolloutNodes,
+  });
+
+  const applies = plan.nodes.map((n) => nodes.get(n.name)!.apply);
+  const bootstrap = new Bootstrap('talos', {
+    target: first.address,
+    talosconfig: firstTalosconfig,
+    firstApply: nodes.get(first.name)!.apply,
+    applies,
+    controlPlanes: cps.map((n) => n.address),
+    workers: plan.nodes.filter((n) => n.role === 'worker').map((n) => n.address),
+    healthTimeout: ops.healthTimeout,
+  });
+
+  const breakGlass = pulumi.secret(secrets.bundle.apply((b) => toYaml(execKubeconfig(stack, b, first.address))));
+  // On destroy, Kubernetes objects go before any node is reset: the provider depends on every reset.
+  const resetResources = [...nodes.values()].flatMap((n) => (n.reset ? [n.reset] : []));
+  new ClusterLayer('cluster', {
+    kubeconfig: breakGlass,
+    clusterIdentifier: `bulwark:${stack.cluster.name}`,
+    objects: plan.objects,
+    tenants: plan.tenantObjects,
+    dependsOn: [bootstrap.kubeconfigCommand, ...resetResources],
+  });
+
+  return {
+    ...base,
+    // The user kubeconfig holds only the (public) cluster CA: not a secret.
+    kubeconfig: pulumi.unsecret(fromRender((r) => r.kubeconfig)),
+    breakGlassKubeconfig: breakGlass,
+    talosconfig: pulumi.secret(fromRender((r) => r.talosconfig)),
+  };
+}
+
+function existingCluster(valid: ValidStack, plan: RenderedStack, base: Base): BulwarkOutputs {
+  const { stack } = valid;
+  const raw = stack.existingCluster!.kubeconfig;
+  if (typeof raw !== 'string') throw new pulumi.RunError('bulwark:existingCluster.kubeconfig was not decrypted; set it with `pulumi config set --secret --path existingCluster.kubeconfig < kubeconfig`');
+  if (!existingKubeconfigIsEncrypted())
+    pulumi.log.warn('bulwark:existingCluster.kubeconfig is stored in plain text; store it with `pulumi config set --secret --path existingCluster.kubeconfig`');
+  const kubeconfig = pulumi.secret(raw);
+
+  const { objects: keep, dropped } = objectsInLayers(plan.plan, CATALOGUE, EXISTING_CLUSTER_LAYERS);
+  if (dropped.length) pulumi.log.info(`existing-cluster mode: not applied (they need Bulwark's own nodes): ${dropped.join(', ')}`);
+  const tenants = new Map([...plan.tenantObjects].map(([t, objs]) => [t, objs.filter((o) => keep.has(o))] as const));
+  new ClusterLayer('cluster', {
+    kubeconfig,
+    clusterIdentifier: `bulwark:${stack.cluster.name}`,
+    objects: plan.objects.filter((o) => keep.has(o)),
+    tenants,
+  });
+
+  // The people's kubeconfig trusts the existing cluster's CA (public), read from the admin kubeconfig.
+  const { caData } = kubeconfigCluster(raw, parse);
+  const user = caData ? userKubeconfig(stack, caData) : undefined;
+  return { ...base, kubeconfig: pulumi.output(user ? toYaml(user) : undefined) };
+}

@@ -1,0 +1,67 @@
+/**
+ * bulwark:talos:ClusterSecrets — the cluster's CAs, keys and tokens, generated once and kept in
+ * Pulumi state as a secret. An update never rotates them.
+ *
+ * Persistence: a dynamic resource. Its create() runs core/secrets/generate.ts once (on the
+ * first `pulumi up`); the bundle is its only output, marked secret (additionalSecretOutputs),
+ * so state holds it encrypted with the stack's secrets provider. Its diff() always answers
+ * "no changes": no edit of the program, the config or the provider code can make Pulumi
+ * update or replace it, so the secrets live exactly as long as the resource does. The
+ * resource's URN is fixed (type token and name never derive from config): renaming either
+ * would create a new bundle, so both are frozen. Rotation is a deliberate operation
+ * (docs/operations.md), never a side effect.
+ *
+ * Pulumi serializes a dynamic provider's code into state and runs it in a separate Node
+ * process, so the provider is self-contained: it captures only two path strings and loads the
+ * generator there (through ts-node, a dependency of this project; Pulumi itself runs the
+ * TypeScript program with it).
+ */
+import * as path from 'node:path';
+import * as pulumi from '@pulumi/pulumi';
+import { SecretsBundle, checkSecrets } from '../core/secrets/bundle';
+
+const GENERATOR = path.resolve(__dirname, '../core/secrets/generate.ts');
+const TSCONFIG = path.resolve(__dirname, '../tsconfig.json');
+
+/** The provider Pulumi serializes. Nothing outside this object literal is referenced except the two paths. */
+export const secretsProvider: pulumi.dynamic.ResourceProvider = {
+  async create() {
+    /* eslint-disable @typescript-eslint/no-require-imports */
+    const loaded = require.extensions['.ts'] !== undefined;
+    if (!loaded) require('ts-node').register({ transpileOnly: true, project: TSCONFIG });
+    const generator = require(GENERATOR) as { generateSecrets: () => Promise<unknown> };
+    /* eslint-enable @typescript-eslint/no-require-imports */
+    const bundle = await generator.generateSecrets();
+    return { id: 'cluster-secrets', outs: { bundle } };
+  },
+  async diff() {
+    return { changes: false, replaces: [], deleteBeforeReplace: false };
+  },
+};
+
+class SecretsBundleResource extends pulumi.dynamic.Resource {
+  declare readonly bundle: pulumi.Output<SecretsBundle>;
+  constructor(name: string, opts: pulumi.CustomResourceOptions) {
+    super(secretsProvider, name, { bundle: undefined }, { ...opts, additionalSecretOutputs: ['bundle'] }, 'bulwark', 'ClusterSecretsBundle');
+  }
+}
+
+export type ClusterSecretsArgs = Record<string, never>;
+
+export class ClusterSecrets extends pulumi.ComponentResource {
+  /** The bundle, always secret. */
+  readonly bundle: pulumi.Output<SecretsBundle>;
+
+  constructor(name: string, _args: ClusterSecretsArgs = {}, opts: pulumi.ComponentResourceOptions = {}) {
+    super('bulwark:talos:ClusterSecrets', name, {}, opts);
+    const res = new SecretsBundleResource(`${name}-bundle`, { parent: this });
+    this.bundle = pulumi.secret(
+      res.bundle.apply((raw) => {
+        const { bundle, problems } = checkSecrets(raw);
+        if (!bundle) throw new Error(`the cluster secrets in state are damaged: ${problems.map((p) => `${p.path} ${p.message}`).join('; ')}`);
+        return bundle;
+      }),
+    );
+    this.registerOutputs({ bundle: this.bundle });
+  }
+}
