@@ -469,7 +469,7 @@ if (idpStamp && fs.existsSync(idpPkg)) {
     nodeModulesRoot: idpDir,
     ...idpStamp,
     launcher: path.join(e.BULWARK_M_REPO, 'e2e', 'tools', 'idp', 'oidc-idp.mjs'),
-    tokenHelper: path.join(e.BULWARK_M_REPO, 'e2e', 'tools', 'idp', 'get-token.mjs'),
+    tokenHelper: path.join(e.BULWARK_M_REPO, 'e2e', 'tools', 'idp', 'client.cjs'),
     defaults: {
       clients: { kubernetes: 'RS256', 'kubernetes-es256': 'ES256', 'some-other-app': 'RS256' },
       clientSecret: 'bulwark-e2e-secret',

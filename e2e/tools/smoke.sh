@@ -22,8 +22,15 @@ IDP="$(tool oidc-provider launcher)"; GET_TOKEN="$(tool oidc-provider tokenHelpe
 log() { printf '[e2e-smoke] %s\n' "$*"; }
 T="$(mktemp -d "${TMPDIR:-/tmp}/bulwark-smoke.XXXXXX")"
 PIDS=()
+stop_pid() { # SIGTERM, up to 15 s of grace, then SIGKILL
+  local p="$1" _i
+  kill "$p" 2>/dev/null || return 0
+  for _i in $(seq 1 30); do kill -0 "$p" 2>/dev/null || return 0; sleep 0.5; done
+  log "pid $p ignored SIGTERM for 15 s, killing"; kill -9 "$p" 2>/dev/null || true
+}
 cleanup() {
-  local p; for p in "${PIDS[@]:-}"; do if [ -n "$p" ]; then kill "$p" 2>/dev/null || true; fi; done
+  # reverse start order: the apiserver must go before etcd, or its shutdown waits on etcd timeouts
+  local i; for (( i=${#PIDS[@]}-1; i>=0; i-- )); do stop_pid "${PIDS[$i]}"; done
   wait 2>/dev/null || true
   if [ "${BULWARK_SMOKE_KEEP:-0}" = 1 ]; then log "kept $T"; else rm -rf "$T"; fi
 }

@@ -4,7 +4,7 @@
 // Starts the real, unmodified upstream `oidc-provider` (panva, OpenID Certified) over HTTPS on loopback,
 // configured for tests: static clients (client_id == ID token audience), static users with chosen claims
 // (sub, email, email_verified, groups, ...), RS256 and ES256 signing keys, and upstream's built-in
-// "devInteractions" login/consent pages, which `get-token.mjs` drives over plain HTTP (no browser).
+// "devInteractions" login/consent pages, which `client.cjs` (getIdToken) drives over plain HTTP (no browser).
 //
 // Nothing in here implements OIDC: it only configures the upstream Provider and mounts it on an HTTPS server.
 //
@@ -110,7 +110,7 @@ const DEFAULT_USERS = {
   bob: { email: 'bob@example.com', email_verified: true, groups: ['team-b'] },
   mallory: { email: 'mallory@example.com', email_verified: false, groups: [] },
 };
-// Same redirect URI for every client; get-token.mjs stops at the redirect and never fetches it.
+// Same redirect URI for every client; client.cjs stops at the redirect and never fetches it.
 export const DEFAULT_REDIRECT_URI = 'https://127.0.0.1/bulwark-e2e/callback';
 
 export async function startIdp(config) {

@@ -1,30 +1,37 @@
 #!/usr/bin/env node
-// Obtain an OIDC ID token from the e2e IdP (oidc-idp.mjs) WITHOUT a browser.
+// Client side of the e2e OIDC IdP (CommonJS, so jest/ts-jest tests can require it directly).
 //
-// It performs the ordinary OpenID Connect authorization-code flow (with PKCE, state and nonce) over HTTPS,
-// acting as the user-agent: GET /auth -> login form of upstream's devInteractions (POST prompt=login,
-// login=<user>) -> consent form (POST prompt=consent) -> redirect to redirect_uri?code=... (not followed)
-// -> POST /token with the client's credentials. The ID token's `aud` is the client_id that is used, so a
-// "wrong audience" token is simply one requested with another registered client.
+// startIdpProcess(config)  spawns oidc-idp.mjs (the real, unmodified oidc-provider) and waits until it is ready.
+// getIdToken(options)      obtains an ID token WITHOUT a browser: the ordinary OpenID Connect authorization-code
+//   flow (PKCE S256, state, nonce) over HTTPS, acting as the user agent: GET /auth -> login form of upstream's
+//   devInteractions (POST prompt=login, login=<user>) -> consent form (POST prompt=consent) -> redirect to
+//   redirect_uri?code=... (not followed) -> POST /token with the client's credentials. The ID token's `aud` is
+//   the client_id used, so a "wrong audience" token is one requested with another registered client.
 //
-// Library:  import { getIdToken } from './get-token.mjs';
-//           const { id_token, claims } = await getIdToken({ issuer, ca, clientId: 'kubernetes',
-//                                                           clientSecret: 'bulwark-e2e-secret', login: 'alice' });
-// CLI:      node get-token.mjs --issuer https://127.0.0.1:PORT --ca ca.crt --client-id kubernetes \
-//                 --client-secret bulwark-e2e-secret --login alice [--scope "openid email groups"] [--json]
-//           prints the raw ID token (or, with --json, {id_token, access_token, header, claims}).
-import { request as httpsRequest } from 'node:https';
-import { readFileSync } from 'node:fs';
-import { createHash, randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// TypeScript (ts-jest, CommonJS):
+//   import { startIdpProcess, getIdToken } from '../../e2e/tools/idp/client.cjs';   // types: client.d.cts
+//   const idp = await startIdpProcess({ tls: { cert, key }, users: { alice: { email: 'alice@example.com',
+//                                       email_verified: true, groups: ['team-a'] } } });
+//   const { id_token, claims } = await getIdToken({ issuer: idp.info.issuer, ca: caPemOrPath,
+//                                    clientId: 'kubernetes', clientSecret: 'bulwark-e2e-secret', login: 'alice' });
+//   await idp.stop();
+// CLI: node client.cjs --issuer https://127.0.0.1:PORT --ca ca.crt --client-id kubernetes \
+//        --client-secret bulwark-e2e-secret --login alice [--scope "openid email groups"] [--json]
+//      prints the raw ID token (or, with --json, {id_token, access_token, header, claims}).
+'use strict';
 
-export const DEFAULT_REDIRECT_URI = 'https://127.0.0.1/bulwark-e2e/callback';
-export const DEFAULT_SCOPE = 'openid email profile groups';
+const { request: httpsRequest } = require('node:https');
+const { readFileSync } = require('node:fs');
+const { createHash, randomBytes } = require('node:crypto');
+const { spawn } = require('node:child_process');
+const path = require('node:path');
+
+const DEFAULT_REDIRECT_URI = 'https://127.0.0.1/bulwark-e2e/callback';
+const DEFAULT_SCOPE = 'openid email profile groups';
 
 const b64url = (buf) => Buffer.from(buf).toString('base64url');
 
-export function decodeJwt(jwt) {
+function decodeJwt(jwt) {
   const [h, p] = jwt.split('.');
   return {
     header: JSON.parse(Buffer.from(h, 'base64url').toString('utf8')),
@@ -97,7 +104,7 @@ function formAction(html, base) {
 /**
  * @returns {Promise<{id_token: string, access_token?: string, header: object, claims: object, token_response: object}>}
  */
-export async function getIdToken({
+async function getIdToken({
   issuer,
   clientId,
   clientSecret,
@@ -189,6 +196,59 @@ export async function getIdToken({
   return { id_token: tokens.id_token, access_token: tokens.access_token, header, claims, token_response: tokens };
 }
 
+const IDP_LAUNCHER = path.join(__dirname, 'oidc-idp.mjs');
+
+/**
+ * Start the IdP (oidc-idp.mjs) as a child process and wait for its "ready" line.
+ * Works from CommonJS/jest; the IdP itself is ESM and runs in its own Node process.
+ */
+function startIdpProcess(config, { timeoutMs = 30000, env = {}, node = process.execPath } = {}) {
+  return new Promise((resolveStart, rejectStart) => {
+    const child = spawn(node, [IDP_LAUNCHER], {
+      env: { ...process.env, ...env, BULWARK_IDP_CONFIG: JSON.stringify(config) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let errText = '';
+    let settled = false;
+    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })));
+    const fail = (why) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      rejectStart(new Error(`IdP did not start: ${why}\n${errText.slice(-2000)}`));
+    };
+    const timer = setTimeout(() => fail(`no ready line after ${timeoutMs} ms`), timeoutMs);
+    child.stderr.on('data', (d) => { errText += d; });
+    child.once('error', (e) => fail(e.message));
+    child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const nl = out.indexOf('\n');
+      if (nl < 0 || settled) return;
+      let info;
+      try { info = JSON.parse(out.slice(0, nl)); } catch (e) { fail(`bad ready line: ${out.slice(0, nl)}`); return; }
+      settled = true;
+      clearTimeout(timer);
+      resolveStart({
+        info,
+        process: child,
+        stderr: () => errText,
+        async stop() {
+          if (child.exitCode !== null || child.signalCode !== null) return;
+          child.kill('SIGTERM');
+          const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+          await exited;
+          clearTimeout(t);
+        },
+      });
+    });
+  });
+}
+
+module.exports = { getIdToken, decodeJwt, startIdpProcess, DEFAULT_REDIRECT_URI, DEFAULT_SCOPE, IDP_LAUNCHER };
+
 async function main(argv) {
   const o = {};
   let json = false;
@@ -208,7 +268,7 @@ async function main(argv) {
     : `${r.id_token}\n`);
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (require.main === module) {
   main(process.argv.slice(2)).catch((err) => {
     process.stderr.write(`[e2e-idp] get-token failed: ${err?.message ?? err}\n`);
     process.exit(1);
