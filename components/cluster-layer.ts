@@ -16,7 +16,7 @@ import { K8sObject, objectKey } from '../core/render/k8s';
 
 type Ctor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
 
-/** Kinds Bulwark renders → their typed @pulumi/kubernetes class ("apiVersion kind"). */
+/** Kinds Bulwark renders → their typed @pulumi/kubernetes class ("apiVersion kind"); any other kind is a CustomResource. */
 const TYPED: Record<string, Ctor> = {
   'v1 Namespace': k8s.core.v1.Namespace as unknown as Ctor,
   'v1 ResourceQuota': k8s.core.v1.ResourceQuota as unknown as Ctor,
@@ -32,11 +32,6 @@ const TYPED: Record<string, Ctor> = {
   'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy as unknown as Ctor,
   'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding as unknown as Ctor,
 };
-
-/** Whether a kind has a typed class here (anything else is applied as a CustomResource). */
-export function typedKind(o: K8sObject): boolean {
-  return `${o.apiVersion} ${o.kind}` in TYPED;
-}
 
 /** Registers objects in order; each waits for its dependencies among `known` plus `after`. */
 function registerObjects(

@@ -4,7 +4,8 @@
  *   <node>-apply   first apply, in maintenance mode (`talosctl apply-config --insecure`). Runs
  *                  once: later changes to the configuration are rollout steps (<node>-config,
  *                  <node>-reboot, <node>-upgrade in bulwark:talos:Rollout, components/rollout.ts),
- *                  so this resource ignores changes to its stdin.
+ *                  so it ignores changes to its stdin, and its update command (a new address,
+ *                  a new script) applies nothing: never the maintenance API again.
  *   <node>-reset   (operations.resetOnDestroy) `talosctl reset` when the node leaves the stack
  *                  or the stack is destroyed; control planes last, one at a time.
  *

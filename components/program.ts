@@ -63,7 +63,8 @@ type Base = Pick<BulwarkOutputs, 'endpoint' | 'posture' | 'nodes'>;
 
 function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): BulwarkOutputs {
   const { stack } = valid;
-  const ops = stack.operations;
+  // Effective rollout settings: the stack's, tightened by controls (the edge overlay forces one node at a time).
+  const ops = plan.operations;
   const line = stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
   const secrets = new ClusterSecrets('cluster-secrets');
   // The real render is memoised per bundle and kept out of Output values: Pulumi walks an

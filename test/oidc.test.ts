@@ -102,7 +102,7 @@ describe('the rendered AuthenticationConfiguration', () => {
         "user.groups.all(g, !g.startsWith('system:'))",
       ]);
       expect(jwt.claimValidationRules).toContainEqual({
-        expression: '"email_verified" in claims && string(claims["email_verified"]) == "true"',
+        expression: 'claims[?"email_verified"].hasValue() && claims[?"email_verified"].value() == true',
         message: 'claim email_verified must be true',
       });
     }

@@ -132,3 +132,15 @@ describe('Image Factory schematics', () => {
     expect(docs.find((d) => d.kind === 'KubeNodeConfig').taints).toEqual({});
   });
 });
+
+describe('rollout settings', () => {
+  it('the edge overlay makes upgrades conservative whatever the stack asks', async () => {
+    const v = structuredClone(exampleValues('edge-store')) as Record<string, any>;
+    v.operations = { workerBatchSize: 5, healthTimeout: '5m' };
+    const r = renderStack(validateValues('edge-store', v, { today: TODAY }), await testSecrets());
+    expect(r.operations).toEqual({ workerBatchSize: 1, healthTimeout: '20m', resetOnDestroy: false });
+    const d = structuredClone(exampleValues('prod')) as Record<string, any>;
+    d.operations = { workerBatchSize: 5, healthTimeout: '5m' };
+    expect(renderStack(validateValues('prod', d, { today: TODAY }), await testSecrets()).operations).toEqual({ workerBatchSize: 5, healthTimeout: '5m', resetOnDestroy: false });
+  });
+});

@@ -15,9 +15,14 @@ export const SYSTEM_PREFIX_RULES = [
 
 function requiredClaimRule(claim: string, value: string) {
   // A CEL rule rather than `claim`/`requiredValue`: requiredValue only matches string claims,
-  // and claims such as email_verified are booleans in most identity providers.
+  // and claims such as email_verified are JSON booleans in most identity providers. "true" and
+  // "false" compare as booleans, anything else as a string. The optional index makes an absent
+  // claim fail the rule; `"k" in claims && claims["k"] == true` does not work — the API server's
+  // claims map holds `any` values, and that form fails with "no such overload" (found by the
+  // end-to-end suite against a real kube-apiserver).
+  const want = value === 'true' || value === 'false' ? value : JSON.stringify(value);
   return {
-    expression: `${JSON.stringify(claim)} in claims && string(claims[${JSON.stringify(claim)}]) == ${JSON.stringify(value)}`,
+    expression: `claims[?${JSON.stringify(claim)}].hasValue() && claims[?${JSON.stringify(claim)}].value() == ${want}`,
     message: `claim ${claim} must be ${value}`,
   };
 }

@@ -33,7 +33,7 @@ export function talosException(id: string): string | undefined {
 }
 
 /** Evidence from configuration files kube-bench does not parse. */
-function evidence(id: string, model: ProcessModel, contract: string): string | undefined {
+export function evidence(id: string, model: ProcessModel, contract: string): string | undefined {
   const api = model.cmdlines.apiserver;
   if (['1.2.6', '1.2.7', '1.2.8'].includes(id) && api.includes('--authorization-config=') && !api.includes('--authorization-mode='))
     return 'Talos passes --authorization-config with the Node and RBAC authorizers always present (KubeAuthorizerConfig node, rbac); AlwaysAllow is never configured.';

@@ -162,7 +162,8 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
     t.groups.forEach((g, j) => {
       if (g.startsWith('system:')) add(['tenants', i, 'groups', j], `"${g}" begins with system:, the space Kubernetes reserves for its own identities; use the identity provider's group name`);
     });
-    if (t.dedicatedNodes) {
+    // In existing-cluster mode the nodes are not in the stack, so there is nothing to check against.
+    if (t.dedicatedNodes && !stack.existingCluster) {
       const want = Object.entries(t.dedicatedNodes);
       if (!nodes.some((n) => want.every(([k, v]) => n.labels[k] === v)))
         add(['tenants', i, 'dedicatedNodes'], `selects ${want.map(([k, v]) => `${k}=${v}`).join(',')}, which no node in bulwark:nodes carries; add those labels to the tenant's nodes`);
@@ -172,7 +173,6 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
   });
   if (profile && profile.settings.sandboxRuntime !== 'none' && nodes.length && !nodes.some((n) => n.sandbox))
     add(['nodes'], `has no sandbox-capable node, but profile ${profile.name} runs tenant pods in ${profile.settings.sandboxRuntime}; set sandbox: true on the workers that should run them`);
-  void stack;
 }
 
 function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefined)[], profile: Profile | undefined, add: Add): void {

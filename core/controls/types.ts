@@ -81,7 +81,7 @@ export interface Contribution {
   /** Per-tenant objects; kept apart so a change to one tenant touches only its objects. */
   tenantObjects?: (tenant: TenantConfig) => K8sObject[];
   /** Limits on how changes roll out (the edge overlay makes upgrades conservative). */
-  operations?: { maxWorkerBatchSize?: number; stageUpgrades?: boolean; minHealthTimeoutMinutes?: number };
+  operations?: { maxWorkerBatchSize?: number; minHealthTimeoutMinutes?: number };
   /** Decisions the posture report must state (e.g. why a default was overridden). */
   notes?: string[];
   /**

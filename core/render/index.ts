@@ -61,7 +61,7 @@ export interface RenderedStack {
   kubeconfig?: string;
   posture: PostureReport;
   /** How changes roll out: the stack's operations, tightened by controls (edge: conservative). */
-  operations: { workerBatchSize: number; healthTimeout: string; stageUpgrades: boolean; resetOnDestroy: boolean };
+  operations: { workerBatchSize: number; healthTimeout: string; resetOnDestroy: boolean };
   decisions: ControlDecision[];
   plan: ClusterPlan;
 }
@@ -144,7 +144,7 @@ export function effectiveOperations(ops: ValidStack['stack']['operations'], limi
   const workerBatchSize = Math.min(ops.workerBatchSize, limits.maxWorkerBatchSize ?? Infinity);
   const min = limits.minHealthTimeoutMinutes ?? 0;
   const healthTimeout = minutes(ops.healthTimeout) >= min ? ops.healthTimeout : `${min}m`;
-  return { workerBatchSize, healthTimeout, stageUpgrades: limits.stageUpgrades, resetOnDestroy: ops.resetOnDestroy };
+  return { workerBatchSize, healthTimeout, resetOnDestroy: ops.resetOnDestroy };
 }
 
 /** Relative path → content, as the CLI writes them (secret files marked for 0600). */

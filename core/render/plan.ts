@@ -50,7 +50,7 @@ export interface ClusterPlan {
   notes: { control: string; note: string }[];
   contributions: Map<string, Contribution>;
   /** Rollout limits from controls: the strictest wins. */
-  operations: { maxWorkerBatchSize?: number; stageUpgrades: boolean; minHealthTimeoutMinutes?: number };
+  operations: { maxWorkerBatchSize?: number; minHealthTimeoutMinutes?: number };
 }
 
 export function emptyMachinePlan(): MachinePlan {
@@ -115,7 +115,7 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
   const tenantObjects: ClusterPlan['tenantObjects'] = [];
   const notes: ClusterPlan['notes'] = [];
   const contributions = new Map<string, Contribution>();
-  const operations: ClusterPlan['operations'] = { stageUpgrades: false };
+  const operations: ClusterPlan['operations'] = {};
 
   for (const d of decisions) {
     if (d.status.state !== 'enforced') continue;
@@ -132,7 +132,6 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
       const o = c.operations;
       if (o.maxWorkerBatchSize !== undefined) operations.maxWorkerBatchSize = Math.min(operations.maxWorkerBatchSize ?? Infinity, o.maxWorkerBatchSize);
       if (o.minHealthTimeoutMinutes !== undefined) operations.minHealthTimeoutMinutes = Math.max(operations.minHealthTimeoutMinutes ?? 0, o.minHealthTimeoutMinutes);
-      if (o.stageUpgrades) operations.stageUpgrades = true;
     }
   }
 

@@ -63,12 +63,38 @@ const READ_MACHINECONFIG = [
 
 const script = (...parts: (string | string[])[]) => `${parts.flat().join('\n')}\n`;
 
+/**
+ * talosctl apply-config's output goes to apply.log; on failure it is shown up to a "diff:"
+ * line only. Talos answers a change it cannot apply live with a diff of the two configurations,
+ * and machine configurations hold secrets (Pulumi prints a failed command's output in full).
+ */
+const APPLY_FAILED = [
+  'apply_failed() {',
+  `  sed '/^[[:space:]]*diff:/,$d' apply.log >&2`,
+  `  echo 'bulwark: talosctl apply-config failed; any configuration diff it printed is withheld (it can hold secrets)' >&2`,
+  '  exit 1',
+  '}',
+];
+
 /** First apply, to a node in maintenance mode (no credentials exist on the node yet). */
 const PROVISION = script(
   '# First configuration of a node booted into maintenance mode: the insecure (encrypted, unauthenticated) maintenance API.',
   PRELUDE,
+  APPLY_FAILED,
   READ_MACHINECONFIG,
-  'talosctl apply-config --insecure --nodes "$BULWARK_NODE" --file machineconfig.yaml >&2',
+  'talosctl apply-config --insecure --nodes "$BULWARK_NODE" --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
+  'cat apply.log >&2',
+);
+
+/**
+ * An update of the first apply (a new node address, a new script) does nothing: the node is
+ * configured, and sending a configuration over the maintenance API again would reach a node
+ * that refuses it, or whoever now answers at that address. Later configuration goes through
+ * the authenticated config step.
+ */
+const PROVISION_UPDATE = script(
+  '# The node was configured by its first apply; changes go through the authenticated config step.',
+  'cat > /dev/null',
 );
 
 /**
@@ -115,6 +141,7 @@ const UPGRADE = script(
 const CONFIG_APPLY = script(
   '# Authenticated apply of a changed machine configuration.',
   PRELUDE,
+  APPLY_FAILED,
   READ_TALOSCONFIG,
   READ_MACHINECONFIG,
   RECALL,
@@ -122,9 +149,11 @@ const CONFIG_APPLY = script(
   `  echo 'bulwark: machine configuration unchanged; nothing to apply' >&2`,
   `elif [ "$BULWARK_REBOOT_DIGEST" != ${LIVE} ] && [ "$(recall reboot-digest)" != "$BULWARK_REBOOT_DIGEST" ]; then`,
   '  # Fields that need a reboot changed: stage; the reboot step applies it.',
-  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode staged --file machineconfig.yaml >&2',
+  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode staged --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
+  '  cat apply.log >&2',
   'else',
-  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode no-reboot --file machineconfig.yaml >&2',
+  '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode no-reboot --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
+  '  cat apply.log >&2',
   `  ${GATE}`,
   'fi',
   RECORD_CONFIG,
@@ -229,6 +258,7 @@ const EXEC_CREDENTIAL = script(
 /** Every fixed script, by name. Nothing else is ever run. */
 export const SCRIPTS = {
   provision: PROVISION,
+  provisionUpdate: PROVISION_UPDATE,
   upgradeRecord: record('installer image', RECORD_UPGRADE),
   upgrade: UPGRADE,
   configRecord: record('configuration', RECORD_CONFIG),
@@ -261,7 +291,7 @@ const gateEnv = (g: Gate) => ({ BULWARK_HEALTH_NODE: g.healthNode, BULWARK_TIMEO
 
 /** First apply (maintenance mode). stdin: the machine configuration. */
 export function provisionCommand(p: { address: string }): CommandSpec {
-  return { create: SCRIPTS.provision, environment: { BULWARK_NODE: p.address } };
+  return { create: SCRIPTS.provision, update: SCRIPTS.provisionUpdate, environment: { BULWARK_NODE: p.address } };
 }
 
 /** Talos upgrade when the installer image changes. stdin: authenticatedStdin(talosconfig). */

@@ -324,6 +324,27 @@ describe('the scripts, run for real against a fake talosctl', () => {
     expect(existsSync(CANARY)).toBe(false);
   });
 
+  test('a failed apply shows talosctl\'s error but withholds the configuration diff (it can hold secrets)', () => {
+    const output = 'error applying new configuration: rpc error: code = InvalidArgument desc = this config change can\'t be applied in immediate mode\ndiff:\n-    token: OLD-SECRET-TOKEN\n+    token: NEW-SECRET-TOKEN';
+    for (const [spec, which, stdin] of [
+      [provisionCommand({ address: 'n' }), 'create', 'machine: {}\n'],
+      [configStepCommand({ address: 'n', configDigest: 'c2', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', authenticatedStdin(TALOSCONFIG, 'machine: {}\n')],
+    ] as const) {
+      const r = run(spec, which, stdin, { FAKE_EXIT: '1', FAKE_APPLY_OUTPUT: output, PULUMI_COMMAND_STDOUT: 'config=c1' });
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("can't be applied in immediate mode");
+      expect(r.stderr).toContain('withheld');
+      expect(r.stderr + r.stdout).not.toContain('SECRET-TOKEN');
+      expect(r.calls).toHaveLength(1); // no health check after a failed apply
+    }
+  });
+
+  test('an update of the first apply runs nothing (no configuration over the maintenance API once configured)', () => {
+    const r = run(provisionCommand({ address: '10.0.0.9' }), 'update', 'machine: {}\n');
+    expect(r.status).toBe(0);
+    expect(r.calls).toEqual([]);
+  });
+
   test('reset refuses anything but true/false for --graceful', () => {
     const r = runScript(SCRIPTS.reset, { BULWARK_NODE: 'n', BULWARK_GRACEFUL: 'true --wipe-mode all' }, authenticatedStdin(TALOSCONFIG));
     expect(r.status).toBe(2);

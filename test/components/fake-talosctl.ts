@@ -25,6 +25,9 @@ for a in "$@"; do
   prev=$a
 done
 case "$1" in
+  apply-config)
+    if [ -n "\${FAKE_APPLY_OUTPUT:-}" ]; then printf '%s\\n' "$FAKE_APPLY_OUTPUT" >&2; fi
+    ;;
   kubeconfig)
     printf 'apiVersion: v1\\nkind: Config\\nusers:\\n    - name: admin@x\\n      user:\\n        client-certificate-data: %s\\n        client-key-data: %s\\n' "$FAKE_CRT" "$FAKE_KEY"
     ;;

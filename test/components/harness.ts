@@ -42,6 +42,8 @@ export interface RunOptions {
   preview?: boolean;
   secretKeys?: string[];
   secrets?: SecretsBundle;
+  /** Call the program without a root stack resource (a rejected stack would crash the test process). */
+  bare?: boolean;
 }
 
 /** Raw config values → the PULUMI_CONFIG map Pulumi would pass (structured values as JSON text). */
@@ -100,13 +102,24 @@ export async function runProgram(values: Record<string, unknown>, opts: RunOptio
 
   // Imported here so each run gets a fresh module graph under the current mocks.
   const { bulwarkProgram } = await import('../../components/program');
+  const { loadValidStack } = await import('../../components/config');
   let outputs: Record<string, unknown> = {};
   let error: unknown;
+  // A program that throws inside a root stack resource takes the test process down with it:
+  // check the configuration first (the program does the same, before any registration).
+  if (!opts.bare)
+    try {
+      loadValidStack();
+    } catch (e) {
+      return { registrations, byName: new Map(), outputs, stackOutputs, error: e };
+    }
   try {
-    await pulumi.runtime.runInPulumiStack(async () => {
-      outputs = (await bulwarkProgram()) as unknown as Record<string, unknown>;
-      return outputs;
-    });
+    if (opts.bare) outputs = (await bulwarkProgram()) as unknown as Record<string, unknown>;
+    else
+      await pulumi.runtime.runInPulumiStack(async () => {
+        outputs = (await bulwarkProgram()) as unknown as Record<string, unknown>;
+        return outputs;
+      });
   } catch (e) {
     error = e;
   }

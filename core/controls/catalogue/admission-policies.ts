@@ -15,7 +15,7 @@ const ALL = ['single-team', ...SHARED] as const;
 interface PolicySpec {
   name: string;
   control: string;
-  resources: { apiGroups: string[]; resources: string[]; operations: string[] }[];
+  resources: { apiGroups: string[]; apiVersions: string[]; resources: string[]; operations: string[] }[];
   validations: { expression: string; message: string; reason?: string }[];
   /** Platform admins may do what the policy forbids tenants. */
   exemptAdmins: boolean;
@@ -56,8 +56,8 @@ export function policy(ctx: ControlContext, p: PolicySpec): K8sObject[] {
   ];
 }
 
-const PODS = [{ apiGroups: [''], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }];
-const SERVICES = [{ apiGroups: [''], resources: ['services'], operations: ['CREATE', 'UPDATE'] }];
+const PODS = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }];
+const SERVICES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['services'], operations: ['CREATE', 'UPDATE'] }];
 const hasTenants = (ctx: ControlContext) => ctx.stack.tenants.length > 0;
 
 export const admissionPolicyControls: Control[] = [
@@ -149,7 +149,7 @@ export const admissionPolicyControls: Control[] = [
         objects: policy(ctx, {
           name: 'sandbox-required',
           control: 'tenancy.admission.sandbox-required',
-          resources: [{ apiGroups: [''], resources: ['pods'], operations: ['CREATE'] }],
+          resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
           exemptAdmins: true,
           validations: [{ expression: `has(object.spec.runtimeClassName) && object.spec.runtimeClassName == '${rc}'`, message: `tenant pods must set runtimeClassName: ${rc}` }],
         }),
@@ -168,7 +168,7 @@ export const admissionPolicyControls: Control[] = [
       objects: policy(ctx, {
         name: 'user-namespaces',
         control: 'tenancy.admission.user-namespaces',
-        resources: [{ apiGroups: [''], resources: ['pods'], operations: ['CREATE'] }],
+        resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
         exemptAdmins: true,
         validations: [{ expression: 'has(object.spec.hostUsers) && object.spec.hostUsers == false', message: 'tenant pods must set hostUsers: false' }],
       }),
@@ -186,7 +186,7 @@ export const admissionPolicyControls: Control[] = [
       objects: policy(ctx, {
         name: 'dedicated-nodes',
         control: 'tenancy.admission.dedicated-nodes',
-        resources: [{ apiGroups: [''], resources: ['pods'], operations: ['CREATE'] }],
+        resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
         exemptAdmins: false,
         validations: [
           {
@@ -212,7 +212,7 @@ export const admissionPolicyControls: Control[] = [
       objects: policy(ctx, {
         name: 'namespace-labels',
         control: 'tenancy.admission.namespace-labels',
-        resources: [{ apiGroups: [''], resources: ['namespaces'], operations: ['UPDATE'] }],
+        resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], operations: ['UPDATE'] }],
         exemptAdmins: true,
         validations: [
           {

@@ -96,13 +96,13 @@ export const osControls: Control[] = [
   {
     id: 'os.upgrade.conservative',
     layer: 'os',
-    title: 'Conservative upgrades: one node at a time, staged, long health gates',
+    title: 'Conservative upgrades: one node at a time, long health gates',
     threat: 'A failed upgrade at a site nobody can reach in person takes the site down; several nodes failing at once loses quorum.',
-    references: { other: ['Talos upgrades: --stage'] },
+    references: { other: ['Talos upgrades (talosctl upgrade --wait, talosctl health)'] },
     requiredBy: ['edge'],
     contribute: () => ({
-      operations: { maxWorkerBatchSize: 1, stageUpgrades: true, minHealthTimeoutMinutes: 20 },
-      notes: ['Upgrades are staged (applied at the next reboot, so a locked file cannot half-apply them), one node at a time, each gated on at least 20 minutes of health checks.'],
+      operations: { maxWorkerBatchSize: 1, minHealthTimeoutMinutes: 20 },
+      notes: ['Upgrades go one node at a time (workers too), each gated on up to 20 minutes of health checks before the next node is touched.'],
     }),
   },
 ];

@@ -1,0 +1,194 @@
+/**
+ * A real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) on loopback,
+ * started with the flags Talos would run for a rendered stack (core/cis/model.ts componentFlags)
+ * and the configuration files built from the rendered machine config (talos-files.ts).
+ *
+ * What changes off-Talos, and only that:
+ * - every Talos path (/system/..., /var/lib/etcd, /var/log/audit/..., /etc/bulwark/...) is the same
+ *   path under a temp dir (`<dir>/root/<talos path>`);
+ * - addresses and ports: bind-address 127.0.0.1 and free ports (apiserver --secure-port, controller
+ *   manager/scheduler --secure-port, which Talos leaves at their defaults), etcd-servers to our etcd;
+ *   --advertise-address 127.0.0.1 is added (Talos derives it from the node address);
+ * - etcd's listen/advertise/initial-cluster URLs, which Talos builds from the node's addresses,
+ *   are added for 127.0.0.1 (peer URL over https with the peer certificate, as Talos does).
+ * No hardening flag is dropped.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createPublicKey } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { ComponentFlags } from '../../core/cis/model';
+import type { SecretsBundle } from '../../core/secrets/bundle';
+import { fromB64 } from '../../core/secrets/bundle';
+import { TALOS_PATHS } from '../../core/talos/defaults';
+import { Identity, Kube, probe } from './kube';
+import { Pem, issue } from './pki';
+import { Proc, freePort, run, start, stop, waitFor } from './proc';
+import type { TalosApiServerFiles } from './talos-files';
+import type { Tools } from './tools';
+
+export interface ControlPlane {
+  dir: string;
+  server: string;
+  caPem: string;
+  admin: Identity;
+  kube: Kube;
+  auditLog: string;
+  /** The effective command lines (flag → value) each process was started with. */
+  args: { apiserver: Record<string, string>; controllermanager: Record<string, string>; scheduler: Record<string, string>; etcd: Record<string, string> };
+  etcdctl(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }>;
+  logs: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const toArgs = (flags: Record<string, string>) => Object.keys(flags).sort().map((k) => `--${k}=${flags[k]}`);
+
+function kubeconfig(server: string, ca: string, client: Pem): string {
+  return stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'e2e', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
+    users: [{ name: 'u', user: { 'client-certificate-data': Buffer.from(client.crt).toString('base64'), 'client-key-data': Buffer.from(client.key).toString('base64') } }],
+    contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: 'u' } }],
+    'current-context': 'e2e',
+  });
+}
+
+export async function startControlPlane(opts: { dir: string; flags: ComponentFlags; files: TalosApiServerFiles; secrets: SecretsBundle; tools: Tools }): Promise<ControlPlane> {
+  const { dir, flags, files, secrets, tools } = opts;
+  const root = join(dir, 'root');
+  const local = (p: string) => join(root, p);
+  const put = (talosPath: string, content: string, mode = 0o600) => {
+    mkdirSync(dirname(local(talosPath)), { recursive: true });
+    writeFileSync(local(talosPath), content, { mode });
+  };
+  const localise = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.startsWith('/') ? local(v) : v]));
+
+  const k8sCa: Pem = { crt: fromB64(secrets.certs.k8s.crt), key: fromB64(secrets.certs.k8s.key) };
+  const etcdCa: Pem = { crt: fromB64(secrets.certs.etcd.crt), key: fromB64(secrets.certs.etcd.key) };
+  const aggCa: Pem = { crt: fromB64(secrets.certs.k8saggregator.crt), key: fromB64(secrets.certs.k8saggregator.key) };
+  const saKey = fromB64(secrets.certs.k8sserviceaccount.key);
+  const saPub = createPublicKey(saKey).export({ type: 'spki', format: 'pem' }) as string;
+
+  const [ep, pp, ap, cmp, sp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const server = `https://127.0.0.1:${ap}`;
+  const loop = { dns: ['localhost'], ips: ['127.0.0.1'] };
+  const [etcdServer, etcdPeer, etcdClient, apiserverCert, kubeletClient, frontProxy, admin, cm, sched] = await Promise.all([
+    issue(etcdCa, { subject: 'CN=etcd', server: true, client: true, ...loop }),
+    issue(etcdCa, { subject: 'CN=etcd-peer', server: true, client: true, ...loop }),
+    issue(etcdCa, { subject: 'CN=kube-apiserver-etcd-client', client: true }),
+    issue(k8sCa, {
+      subject: 'CN=kube-apiserver', server: true,
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1'],
+    }),
+    issue(k8sCa, { subject: 'O=system:masters, CN=apiserver-kubelet-client', client: true }),
+    issue(aggCa, { subject: 'CN=front-proxy-client', client: true }),
+    issue(k8sCa, { subject: 'O=system:masters, CN=bulwark-e2e-admin', client: true }),
+    issue(k8sCa, { subject: 'CN=system:kube-controller-manager', client: true }),
+    issue(k8sCa, { subject: 'CN=system:kube-scheduler', client: true }),
+  ]);
+
+  // ---- files at their Talos paths (under root/) --------------------------------------------------
+  const s = TALOS_PATHS.apiServerSecrets;
+  put(`${s}/ca.crt`, k8sCa.crt);
+  put(`${s}/etcd-client-ca.crt`, etcdCa.crt);
+  put(`${s}/etcd-client.crt`, etcdClient.crt);
+  put(`${s}/etcd-client.key`, etcdClient.key);
+  put(`${s}/apiserver.crt`, apiserverCert.crt);
+  put(`${s}/apiserver.key`, apiserverCert.key);
+  put(`${s}/apiserver-kubelet-client.crt`, kubeletClient.crt);
+  put(`${s}/apiserver-kubelet-client.key`, kubeletClient.key);
+  put(`${s}/front-proxy-client.crt`, frontProxy.crt);
+  put(`${s}/front-proxy-client.key`, frontProxy.key);
+  put(`${s}/aggregator-ca.crt`, aggCa.crt);
+  put(`${s}/service-account.pub`, saPub);
+  put(`${s}/service-account.key`, saKey);
+  put(TALOS_PATHS.encryptionConfig, stringify(files.encryption));
+  put(TALOS_PATHS.admissionConfig, stringify(files.admission));
+  put(TALOS_PATHS.auditPolicy, stringify(files.auditPolicy));
+  put(TALOS_PATHS.authorizationConfig, stringify(files.authorization));
+  const authnPath = flags.apiserver['authentication-config'];
+  if (authnPath) put(authnPath, stringify(files.authentication));
+  mkdirSync(dirname(local(TALOS_PATHS.auditLog)), { recursive: true });
+
+  const cmDir = dirname(flags.controllermanager.kubeconfig);
+  put(`${cmDir}/kubeconfig`, kubeconfig(server, k8sCa.crt, cm));
+  put(`${cmDir}/ca.crt`, k8sCa.crt);
+  put(`${cmDir}/ca.key`, k8sCa.key);
+  put(`${cmDir}/service-account.key`, saKey);
+  const schedKubeconfig = flags.scheduler['authentication-kubeconfig'];
+  put(schedKubeconfig, kubeconfig(server, k8sCa.crt, sched));
+  put(flags.scheduler.config, stringify({
+    apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', ...files.schedulerConfig,
+    clientConnection: { kubeconfig: local(schedKubeconfig) },
+  }));
+
+  put('/system/secrets/etcd/ca.crt', etcdCa.crt);
+  put('/system/secrets/etcd/server.crt', etcdServer.crt);
+  put('/system/secrets/etcd/server.key', etcdServer.key);
+  put('/system/secrets/etcd/peer.crt', etcdPeer.crt);
+  put('/system/secrets/etcd/peer.key', etcdPeer.key);
+  mkdirSync(local(flags.etcd['data-dir']), { recursive: true, mode: 0o700 });
+  put('/admin/admin.crt', admin.crt);
+  put('/admin/admin.key', admin.key);
+
+  // ---- command lines ----------------------------------------------------------------------------
+  const etcdArgs = {
+    ...localise(flags.etcd),
+    name: 'e2e',
+    'listen-client-urls': `https://127.0.0.1:${ep}`,
+    'advertise-client-urls': `https://127.0.0.1:${ep}`,
+    'listen-peer-urls': `https://127.0.0.1:${pp}`,
+    'initial-advertise-peer-urls': `https://127.0.0.1:${pp}`,
+    'initial-cluster': `e2e=https://127.0.0.1:${pp}`,
+    'initial-cluster-state': 'new',
+    'log-level': 'warn',
+  };
+  const apiArgs = {
+    ...localise(flags.apiserver),
+    'bind-address': '127.0.0.1',
+    'advertise-address': '127.0.0.1',
+    'secure-port': String(ap),
+    'etcd-servers': `https://127.0.0.1:${ep}`,
+  };
+  const cmArgs = { ...localise(flags.controllermanager), 'bind-address': '127.0.0.1', 'secure-port': String(cmp) };
+  const schedArgs = { ...localise(flags.scheduler), 'bind-address': '127.0.0.1', 'secure-port': String(sp) };
+
+  const logs = { etcd: join(dir, 'etcd.log'), apiserver: join(dir, 'kube-apiserver.log'), controllermanager: join(dir, 'kube-controller-manager.log'), scheduler: join(dir, 'kube-scheduler.log') };
+  const procs: Proc[] = [];
+  const kube = new Kube(server, k8sCa.crt);
+  const adminId: Identity = { name: 'admin (O=system:masters client certificate)', cert: admin.crt, key: admin.key };
+  const etcdctl = (args: string[]) => run(tools.etcdctl, [
+    '--endpoints', `https://127.0.0.1:${ep}`, '--cacert', local('/system/secrets/etcd/ca.crt'),
+    '--cert', local(`${s}/etcd-client.crt`), '--key', local(`${s}/etcd-client.key`), ...args,
+  ], { timeoutMs: 30_000 });
+
+  const stopAll = async () => {
+    kube.close();
+    // Reverse start order: the apiserver must stop before etcd.
+    for (const p of [...procs].reverse()) await stop(p);
+  };
+  try {
+    const etcd = start('etcd', tools.etcd, toArgs(etcdArgs), logs.etcd);
+    procs.push(etcd);
+    await waitFor('etcd health', async () => (await etcdctl(['endpoint', 'health'])).code === 0, 60_000, etcd);
+    const api = start('kube-apiserver', tools.apiserver, toArgs(apiArgs), logs.apiserver);
+    procs.push(api);
+    await waitFor('kube-apiserver /readyz', async () => (await kube.request(adminId, 'GET', '/readyz')).status === 200, 120_000, api);
+    const cmProc = start('kube-controller-manager', tools.controllerManager, toArgs(cmArgs), logs.controllermanager);
+    procs.push(cmProc);
+    const schedProc = start('kube-scheduler', tools.scheduler, toArgs(schedArgs), logs.scheduler);
+    procs.push(schedProc);
+    const healthz = (port: number) => async () => (await probe(`https://127.0.0.1:${port}/healthz`)) === 200;
+    await waitFor('kube-controller-manager /healthz', healthz(cmp), 60_000, cmProc);
+    await waitFor('kube-scheduler /healthz', healthz(sp), 60_000, schedProc);
+  } catch (e) {
+    await stopAll();
+    throw e;
+  }
+  return {
+    dir, server, caPem: k8sCa.crt, admin: adminId, kube, auditLog: local(TALOS_PATHS.auditLog),
+    args: { apiserver: apiArgs, controllermanager: cmArgs, scheduler: schedArgs, etcd: etcdArgs },
+    etcdctl, logs, stop: stopAll,
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * Preview diffs a reviewer can trust: the same stack registers the same inputs twice, and a
+ * change shows up on exactly the resources it affects (a tenant's on that tenant's, a reboot
+ * on the reboot step of exactly the nodes that will reboot).
+ */
+import { exampleValues } from '../helpers';
+import { Registration, Run, runProgram } from './harness';
+
+type Values = Record<string, unknown>;
+type Diff = { changed: string[]; added: string[]; removed: string[] };
+
+/**
+ * What the engine diffs: inputs minus ignoreChanges, and the provider. Dependencies alone never
+ * make an update (a new worker joins the last rollout group, so the Kubernetes upgrade step
+ * gains a dependency and nothing else); `strict` compares them too.
+ */
+function comparable(r: Registration, strict: boolean): string {
+  const raw = { ...r.raw };
+  for (const k of r.ignoreChanges) delete raw[k];
+  return JSON.stringify({ raw, provider: r.provider, type: r.type, ...(strict ? { deps: [...r.dependencies].sort(), parent: r.parent } : {}) });
+}
+
+function diff(a: Run, b: Run, strict = false): Diff {
+  const left = new Map(a.registrations.map((r) => [r.urn, r]));
+  const right = new Map(b.registrations.map((r) => [r.urn, r]));
+  const name = (u: string) => u.split('::').pop()!;
+  return {
+    changed: [...left.keys()].filter((u) => right.has(u) && comparable(left.get(u)!, strict) !== comparable(right.get(u)!, strict)).map(name).sort(),
+    added: [...right.keys()].filter((u) => !left.has(u)).map(name).sort(),
+    removed: [...left.keys()].filter((u) => !right.has(u)).map(name).sort(),
+  };
+}
+
+const base = new Map<string, Run>();
+async function baseline(stack: string): Promise<Run> {
+  if (!base.has(stack)) base.set(stack, await runProgram(exampleValues(stack), { stack }));
+  return base.get(stack)!;
+}
+async function changed(stack: string, change: (v: Values) => void, strict = false): Promise<Diff> {
+  const v = exampleValues(stack);
+  change(v);
+  const after = await runProgram(v, { stack });
+  expect(after.error).toBeUndefined();
+  return diff(await baseline(stack), after, strict);
+}
+const tenants = (v: Values) => v.tenants as Values[];
+const nodes = (v: Values) => v.nodes as Values[];
+const cluster = (v: Values) => v.cluster as Values;
+
+describe('the same stack, previewed twice', () => {
+  test.each(['lab', 'prod', 'saas', 'edge-store'])('%s registers identical resources with identical inputs, dependencies and parents', async (stack) => {
+    expect(await changed(stack, () => {}, true)).toEqual({ changed: [], added: [], removed: [] });
+  });
+});
+
+describe('a change shows on exactly what it affects', () => {
+  test('a tenant\'s quota: only that tenant\'s ResourceQuota', async () => {
+    const d = await changed('prod', (v) => (tenants(v)[2].quota = { 'requests.cpu': '32', 'requests.memory': '32Gi', pods: '200' }));
+    expect(d).toEqual({ changed: ['ResourceQuota/team-c/tenant-quota'], added: [], removed: [] });
+  });
+
+  test('a tenant\'s self-service flag: only that tenant\'s resources', async () => {
+    const d = await changed('prod', (v) => (tenants(v)[0].selfService = true));
+    expect(d).toEqual({ changed: [], added: ['RoleBinding/team-a/tenant-network-admins'], removed: [] });
+  });
+
+  test('a new tenant: its own component and objects, nothing else touched', async () => {
+    const d = await changed('prod', (v) => tenants(v).push({ name: 'team-d', groups: ['team-d'] }));
+    expect(d.changed).toEqual([]);
+    expect(d.removed).toEqual([]);
+    expect(d.added).toEqual(expect.arrayContaining(['team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
+    expect(d.added.every((n) => n === 'team-d' || n.includes('/team-d'))).toBe(true);
+  });
+
+  test('a new worker: its own node and steps; of the existing resources only the bootstrap health check (its node list) and the preflight check', async () => {
+    const d = await changed('prod', (v) =>
+      nodes(v).push({ name: 'prod-worker-4', address: '10.20.0.24', role: 'worker', diskSelector: { type: 'nvme', size: '>= 400GB' } }),
+    );
+    expect(d.changed).toEqual(['rollout-preflight-health', 'talos-health']);
+    expect(d.added).toEqual(['prod-worker-4', 'prod-worker-4-apply', 'prod-worker-4-config', 'prod-worker-4-reboot', 'prod-worker-4-upgrade']);
+    expect(d.removed).toEqual([]);
+  });
+
+  test('a Talos upgrade: every node\'s upgrade step (a reboot per node, in order) and config step; no reboot step, nothing in Kubernetes', async () => {
+    const d = await changed('prod', (v) => (cluster(v).talosVersion = 'v1.13.10'));
+    const names = ['prod-cp-1', 'prod-cp-2', 'prod-cp-3', 'prod-worker-1', 'prod-worker-2', 'prod-worker-3'];
+    expect(d.changed).toEqual([...names.flatMap((n) => [`${n}-config`, `${n}-upgrade`]), 'rollout-preflight-health'].sort());
+    expect(d.added).toEqual([]);
+  });
+
+  test('a Kubernetes upgrade: the cluster-wide upgrade-k8s step and every node\'s config step (new images), no Talos upgrade', async () => {
+    const d = await changed('lab', (v) => (cluster(v).kubernetesVersion = 'v1.36.5'));
+    expect(d.changed).toEqual(['lab-cp-1-config', 'lab-worker-1-config', 'rollout-kubernetes-upgrade', 'rollout-preflight-health']);
+  });
+
+  test('on Talos 1.13, a change to a field that needs a reboot shows a reboot step on exactly the nodes that will reboot', async () => {
+    // requiredClaims live in the AuthenticationConfiguration, a machine file on control planes (machine.files: not live on 1.13)
+    const d = await changed('prod', (v) => (((v.oidc as Values).issuers as Values[])[0].requiredClaims = { email_verified: 'true', hd: 'example.com' }));
+    expect(d.changed.filter((n) => n.endsWith('-reboot'))).toEqual(['prod-cp-1-reboot', 'prod-cp-2-reboot', 'prod-cp-3-reboot']);
+    expect(d.changed.filter((n) => n.endsWith('-upgrade'))).toEqual([]);
+  });
+
+  test('a change Talos applies live shows no reboot step', async () => {
+    const d = await changed('prod', (v) => (nodes(v)[4].labels = { 'topology.kubernetes.io/zone': 'b' }));
+    expect(d.changed).toEqual(['prod-worker-2-config', 'rollout-preflight-health']);
+  });
+
+  test('a new health timeout changes the gates\' bound, nothing on any node (steps compare their record and do nothing)', async () => {
+    const d = await changed('lab', (v) => (v.operations = { healthTimeout: '20m' }));
+    expect(d.changed).toEqual(expect.arrayContaining(['lab-cp-1-config', 'lab-cp-1-upgrade', 'talos-health', 'rollout-preflight-health']));
+    expect(d.changed.some((n) => n.startsWith('Namespace') || n.endsWith('-apply'))).toBe(false);
+  });
+});

@@ -1,0 +1,139 @@
+/**
+ * Cluster secrets: generated once by a self-contained dynamic provider, kept in state as a
+ * secret, never rotated by an update, and never visible in a plain input or output.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { parse } from 'yaml';
+import { PLACEHOLDER_SECRETS } from '../../core/ops/placeholder';
+import { renderStack } from '../../core/render/index';
+import { checkSecrets, fromB64, SecretsBundle } from '../../core/secrets/bundle';
+import { REPO_ROOT } from '../../core/stack';
+import { rebootDigest } from '../../core/talos/reboot';
+import { secretsProvider } from '../../components/secrets';
+import { EXAMPLES, example, testSecrets } from '../helpers';
+import { Run, isSecretValue, runExample } from './harness';
+
+/** Every private value of a bundle, in every form it could leak in (base64 and decoded, each key line). */
+function privateMaterial(b: SecretsBundle): string[] {
+  const out = [b.cluster.id, b.cluster.secret, b.secrets.bootstraptoken, b.secrets.secretboxencryptionsecret, b.trustdinfo.token];
+  const keys = [b.certs.etcd.key, b.certs.k8s.key, b.certs.k8saggregator.key, b.certs.k8sserviceaccount.key, b.certs.os.key, b.clients.talosAdmin.key];
+  for (const k of keys) {
+    out.push(k);
+    for (const line of fromB64(k).split('\n')) if (line.length >= 40 && !line.startsWith('-----')) out.push(line);
+  }
+  return out;
+}
+
+/** Plain (non-secret) string leaves of a raw input tree. */
+function plainStrings(v: unknown, out: string[] = []): string[] {
+  if (isSecretValue(v)) return out;
+  if (typeof v === 'string') out.push(v);
+  else if (Array.isArray(v)) for (const x of v) plainStrings(x, out);
+  else if (v && typeof v === 'object') for (const x of Object.values(v)) plainStrings(x, out);
+  return out;
+}
+
+const runs = new Map<string, Run>();
+beforeAll(async () => {
+  for (const name of EXAMPLES) runs.set(name, await runExample(name, (v) => (v.operations = { ...(v.operations as object), resetOnDestroy: true })));
+});
+
+describe('the secrets resource', () => {
+  test('one dynamic resource with a fixed type and name, its bundle output marked secret', () => {
+    for (const run of runs.values()) {
+      const res = run.registrations.filter((r) => r.type.startsWith('pulumi-nodejs:dynamic'));
+      expect(res.map((r) => [r.type, r.name])).toEqual([['pulumi-nodejs:dynamic/bulwark:ClusterSecretsBundle', 'cluster-secrets-bundle']]);
+      expect(res[0].additionalSecretOutputs).toEqual(['bundle']);
+      expect(res[0].urn).toMatch(/::bulwark:talos:ClusterSecrets\$pulumi-nodejs:dynamic\/bulwark:ClusterSecretsBundle::cluster-secrets-bundle$/);
+    }
+  });
+
+  test('an update never rotates them: the provider reports no change, whatever changed', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), async (olds, news) => {
+        const d = await secretsProvider.diff!('cluster-secrets', olds as never, news as never);
+        expect(d.changes).toBe(false);
+        expect(d.replaces ?? []).toEqual([]);
+      }),
+    );
+    expect(secretsProvider.update).toBeUndefined();
+  });
+
+  test('the serialized provider is self-contained: loaded alone, as Pulumi\'s dynamic-provider host does, it generates a valid bundle', () => {
+    const serialized = (runs.get('lab')!.byName.get('cluster-secrets-bundle')!.raw.__provider as string) ?? '';
+    expect(serialized).toContain('exports.handler');
+    const dir = mkdtempSync(join(tmpdir(), 'bulwark-provider-'));
+    writeFileSync(join(dir, 'provider.js'), serialized);
+    // A fresh node, no ts-node preloaded, loading the text with require-from-string from the project directory.
+    const host = `
+      const requireFromString = require('require-from-string');
+      const src = require('fs').readFileSync(${JSON.stringify(join(dir, 'provider.js'))}, 'utf8');
+      const provider = requireFromString(src).handler();
+      provider.create({}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+    const r = spawnSync(process.execPath, ['-e', host], { cwd: REPO_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const { id, outs } = JSON.parse(r.stdout) as { id: string; outs: { bundle: unknown } };
+    expect(id).toBe('cluster-secrets');
+    const checked = checkSecrets(outs.bundle);
+    expect(checked.problems).toEqual([]);
+  }, 120_000);
+});
+
+describe.each(EXAMPLES)('secrets stay secret in %s', (name) => {
+  const run = () => runs.get(name)!;
+
+  test('every command that carries a talosconfig or a machine configuration gets it as secret stdin', () => {
+    for (const r of run().registrations.filter((x) => x.type === 'command:local:Command'))
+      if (r.raw.stdin !== undefined) expect(isSecretValue(r.raw.stdin)).toBe(true);
+    for (const r of run().registrations.filter((x) => /-(apply|config)$|^talos-kubeconfig$/.test(x.name))) {
+      expect(r.raw.logging).toBe('none');
+      expect(r.additionalSecretOutputs.sort()).toEqual(['stderr', 'stdout']);
+    }
+  });
+
+  test('no private key, token or cluster secret appears in any plain input or plain stack output', async () => {
+    const material = privateMaterial(await testSecrets());
+    const plain = [...run().registrations.flatMap((r) => plainStrings(r.raw)), ...plainStrings(run().stackOutputs)];
+    expect(plain.length).toBeGreaterThan(100);
+    for (const s of plain) for (const m of material) if (s.includes(m)) throw new Error(`secret material in a plain value: ${s.slice(0, 80)}…`);
+  });
+
+  test('each node\'s commands hold a talosconfig for that node, through its health endpoint', () => {
+    const valid = example(name);
+    const firstCp = valid.stack.nodes.find((n) => n.role === 'controlplane')!;
+    for (const n of valid.stack.nodes) {
+      const stdin = (run().byName.get(`${n.name}-upgrade`)!.raw.stdin as { value: string }).value;
+      const tc = parse(Buffer.from(stdin.split('\n')[0], 'base64').toString('utf8')) as { contexts: Record<string, { endpoints: string[]; nodes: string[] }> };
+      const ctx = tc.contexts[valid.stack.cluster.name];
+      expect(ctx.nodes).toEqual([n.address]);
+      expect(ctx.endpoints).toEqual([n.role === 'controlplane' ? n.address : firstCp.address]);
+    }
+  });
+});
+
+describe('rendering with placeholder secrets is exact for everything the program takes from it', () => {
+  test.each(EXAMPLES)('%s: nodes, installers, reboot digests, Kubernetes objects and posture match the real render', async (name) => {
+    const valid = example(name);
+    const real = renderStack(valid, await testSecrets());
+    const placeholder = renderStack(valid, PLACEHOLDER_SECRETS);
+    const line = valid.stack.cluster.talosVersion.startsWith('v1.13') ? '1.13' : '1.14';
+    expect(placeholder.nodes.map((n) => [n.name, n.role, n.address, n.installer, n.schematicId])).toEqual(real.nodes.map((n) => [n.name, n.role, n.address, n.installer, n.schematicId]));
+    expect(placeholder.nodes.map((n) => rebootDigest(n.config, line))).toEqual(real.nodes.map((n) => rebootDigest(n.config, line)));
+    expect(placeholder.objects).toEqual(real.objects);
+    expect(placeholder.tenantObjects).toEqual(real.tenantObjects);
+    expect(placeholder.posture).toEqual(real.posture);
+  });
+
+  test('also for a Talos 1.13 stack with control-plane files (reboot digests differ per role, not per secret)', async () => {
+    const valid = example('prod');
+    const other = await testSecrets();
+    const digests = renderStack(valid, other).nodes.map((n) => rebootDigest(n.config, '1.13'));
+    expect(new Set(digests.slice(0, 3)).size).toBe(1);
+    expect(digests[0]).not.toBe(digests[3]);
+  });
+});
