@@ -18,6 +18,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import * as pulumi from '@pulumi/pulumi';
+import { generatedStack } from './generate';
 
 /** Sizes: nodes × tenants. */
 const SIZES: [number, number][] = [
@@ -29,45 +30,8 @@ const SIZES: [number, number][] = [
   [1000, 500],
 ];
 
-/** Raw `bulwark:` values: 3 control planes, the rest workers; tenants t-0001… each with its own group. */
-export function benchStack(nodes: number, tenants: number): Record<string, unknown> {
-  const cps = Math.min(3, nodes);
-  return {
-    profile: 'multi-team',
-    site: 'datacenter',
-    cluster: {
-      name: `bench-${nodes}`,
-      endpoint: 'https://k8s.bench.example.com:6443',
-      talosVersion: 'v1.14.1',
-      kubernetesVersion: 'v1.36.4',
-      contract: '1.14',
-      podSubnets: ['10.244.0.0/16'],
-      serviceSubnets: ['10.96.0.0/12'],
-    },
-    nodes: Array.from({ length: nodes }, (_, i) => ({
-      name: `node-${String(i + 1).padStart(4, '0')}`,
-      address: `10.${1 + Math.floor(i / 62500)}.${Math.floor(i / 250) % 250}.${(i % 250) + 1}`,
-      role: i < cps ? 'controlplane' : 'worker',
-      installDisk: '/dev/nvme0n1',
-      labels: { 'topology.kubernetes.io/zone': `zone-${i % 3}` },
-    })),
-    oidc: {
-      issuers: [
-        {
-          url: 'https://login.bench.example.com',
-          audiences: ['bench'],
-          claims: { username: { claim: 'email', prefix: 'oidc:' }, groups: { claim: 'groups', prefix: 'oidc:' } },
-          requiredClaims: { email_verified: 'true' },
-        },
-      ],
-      clientId: 'bench',
-      platformAdminGroups: ['platform'],
-      auditorGroups: ['auditors'],
-    },
-    tenants: Array.from({ length: tenants }, (_, i) => ({ name: `t-${String(i + 1).padStart(4, '0')}`, groups: [`group-${String(i + 1).padStart(4, '0')}`] })),
-    operations: { healthTimeout: '10m', workerBatchSize: 10, environment: 'production' },
-  };
-}
+/** Raw `bulwark:` values: the same generated stacks as the render benchmark. */
+export const benchStack = (nodes: number, tenants: number) => generatedStack(nodes, tenants);
 
 interface Row {
   nodes: number;
