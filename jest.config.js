@@ -7,4 +7,5 @@ module.exports = {
   // Type checking is `tsc --noEmit` in `npm test`; jest only transpiles, which keeps it fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
 };

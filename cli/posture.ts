@@ -17,6 +17,7 @@ import type { SecretsBundle } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
 import { REPO_ROOT, loadStack } from '../core/stack';
 import { SecretsFileError, readSecretsFile } from './secrets-file';
+import { loadVerification } from '../core/posture/verification';
 
 const USAGE = 'usage: npm run posture -- (--stack <name> | --stack-file <path>) [--format md|json] [--secrets <file>] [--out <dir>]';
 
@@ -53,7 +54,11 @@ export async function main(argv: string[], out: (s: string) => void = (s) => pro
   const valid = loadStack({ stack: values.stack, stackFile: values['stack-file'] && resolve(values['stack-file']) });
   const secrets = await postureSecrets(values.secrets && resolve(values.secrets), join(resolve(values.out ?? 'out'), valid.name, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
-  const { posture } = renderStack(valid, secrets, defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {});
+  const { posture } = renderStack(valid, secrets, {
+    ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
+    // the end-to-end suite's results (out/e2e/results.json), if it has run here
+    verification: loadVerification(REPO_ROOT),
+  });
   out(values.format === 'json' ? `${JSON.stringify(posture, null, 2)}\n` : postureMarkdown(posture));
   return 0;
 }
