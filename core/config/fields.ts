@@ -154,4 +154,3 @@ export const groupName = z.string().min(1).refine((v) => !/[\s;&|`$<>\\'"]/.test
     `${JSON.stringify(iss.input)} is not usable as a group or claim name${metaHint(String(iss.input))}; use letters, digits and . _ - : / @ only`,
 });
 
-export const PEM_CERT = /^-----BEGIN CERTIFICATE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END CERTIFICATE-----\s*$/;

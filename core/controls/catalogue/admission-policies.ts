@@ -4,7 +4,7 @@
  * platform admins where the policy says so.
  */
 import { prefixedGroupList } from '../../auth/groups';
-import { K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
+import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
 import type { Control, ControlContext } from '../types';
 import { sandboxOf } from './runtime';
 import { NODE_SELECTOR_ANNOTATION, SERVICE_TYPES_ANNOTATION } from './tenancy';
@@ -29,7 +29,7 @@ function adminExemption(ctx: ControlContext): { name: string; expression: string
 
 export function policy(ctx: ControlContext, p: PolicySpec): K8sObject[] {
   const name = `bulwark-${p.name}`;
-  const meta = { labels: { ...MANAGED_BY }, annotations: { 'bulwark.dev/control': p.control } };
+  const meta = { labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: p.control } };
   const actions = ctx.profile.settings.audit === 'strict' ? ['Deny', 'Audit'] : ['Deny'];
   return [
     {

@@ -1,7 +1,7 @@
 /** Authentication layer: OIDC through structured authentication, group RBAC, break-glass admin. */
 import { authenticationConfiguration } from '../../auth/authentication';
 import { prefixedGroupList } from '../../auth/groups';
-import { K8sObject, MANAGED_BY } from '../../render/k8s';
+import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY } from '../../render/k8s';
 import type { Control } from '../types';
 
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
@@ -10,7 +10,7 @@ function clusterRoleBinding(name: string, role: string, groups: string[], contro
   return {
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRoleBinding',
-    metadata: { name, labels: { ...MANAGED_BY }, annotations: { 'bulwark.dev/control': control } },
+    metadata: { name, labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: control } },
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
     subjects: groups.map((g) => ({ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: g })),
   };

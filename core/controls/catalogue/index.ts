@@ -24,4 +24,3 @@ export const CATALOGUE: readonly Control[] = [
   ...authControls,
 ];
 
-export const CONTROL_IDS: ReadonlySet<string> = new Set(CATALOGUE.map((c) => c.id));

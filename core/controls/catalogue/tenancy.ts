@@ -1,7 +1,7 @@
 /** Tenancy layer, per tenant: namespace, network policy, quotas, RBAC. */
 import type { TenantConfig } from '../../config/schema';
 import { prefixedGroupList } from '../../auth/groups';
-import { K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
+import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
 import type { Control, ControlContext } from '../types';
 
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
@@ -17,7 +17,7 @@ const meta = (t: TenantConfig, name: string, control: string) => ({
   name,
   namespace: t.name,
   labels: { ...MANAGED_BY, [TENANT_LABEL]: t.name },
-  annotations: { 'bulwark.dev/control': control },
+  annotations: { [CONTROL_ANNOTATION]: control },
 });
 
 export function tenantNamespace(ctx: ControlContext, t: TenantConfig): K8sObject {
@@ -144,7 +144,7 @@ function tenantRoles(): K8sObject[] {
   const role = (name: string, rules: unknown[]): K8sObject => ({
     apiVersion: 'rbac.authorization.k8s.io/v1',
     kind: 'ClusterRole',
-    metadata: { name, labels: { ...MANAGED_BY }, annotations: { 'bulwark.dev/control': 'tenancy.rbac.tenant-admin' } },
+    metadata: { name, labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: 'tenancy.rbac.tenant-admin' } },
     rules,
   });
   return [
