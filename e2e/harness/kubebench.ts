@@ -1,5 +1,5 @@
 /** Runs the real kube-bench against the running control plane and explains every automated non-pass. */
-import { talosException } from '../../core/cis/report';
+import { evidence, talosException } from '../../core/cis/report';
 import type { ControlDecision } from '../../core/controls/resolve';
 import { run } from './proc';
 import type { Tools } from './tools';
@@ -19,16 +19,13 @@ export async function runKubeBench(tools: Tools): Promise<BenchCheck[]> {
 }
 
 /**
- * Why a non-passing automated check is acceptable, or undefined. The evidence cases replicate the
- * private `evidence()` of core/cis/report.ts (kube-bench cannot read --authentication-config or
- * --authorization-config); the Talos exceptions are core's own talosException(); waivers are the
- * stack's waived controls that reference the check, as cisRows() does.
+ * Why a non-passing automated check is acceptable, or undefined: the same evidence, Talos
+ * exceptions and waivers core/cis/report.ts gives the offline evaluator, applied to the live flags.
  */
 export function explain(id: string, apiserverArgs: Record<string, string>, contract: string, decisions: ControlDecision[]): string | undefined {
-  if (['1.2.6', '1.2.7', '1.2.8'].includes(id) && 'authorization-config' in apiserverArgs && !('authorization-mode' in apiserverArgs))
-    return 'evidence: --authorization-config with Node + RBAC authorizers (AlwaysAllow never configured)';
-  if (id === '1.2.1' && contract === '1.14' && 'authentication-config' in apiserverArgs)
-    return 'evidence: anonymous authentication only for /livez, /readyz, /healthz (AuthenticationConfiguration anonymous.conditions)';
+  const cmdline = Object.entries(apiserverArgs).map(([k, v]) => `--${k}=${v}`).join(' ');
+  const ev = evidence(id, cmdline, contract);
+  if (ev) return `evidence: ${ev}`;
   const ex = talosException(id);
   if (ex) return `talos-exception: ${ex}`;
   const w = decisions.find((d) => d.status.state === 'waived' && d.control.references.cis?.includes(id));
