@@ -1,13 +1,21 @@
 /**
  * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster and every rendered
- * object as a typed resource, in dependency order; bulwark:k8s:Tenant — one component per
- * tenant, so a change to one tenant touches only that tenant's resources.
+ * cluster-wide object as a typed resource, in dependency order; bulwark:k8s:Tenant — one
+ * component per tenant, so a change to one tenant touches only that tenant's resources.
  *
- * Resource names are objectKey (kind/namespace/name): stable, whatever else the stack holds.
- * Ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in it, a policy before
- * its binding, a ClusterRole before bindings to it, a RuntimeClass before what names it, and
- * every tenant after all cluster-wide objects (admission policies are in force before the
- * first tenant namespace exists).
+ * Cluster-wide object names are objectKey (kind/namespace/name): stable, whatever else the
+ * stack holds. Their ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in
+ * it, a policy before its binding, a ClusterRole before bindings to it, a RuntimeClass before
+ * what names it.
+ *
+ * A tenant's objects (its Namespace, quota, limits, network policies, bindings) are one
+ * `kubernetes:yaml/v2:ConfigGroup`: the provider registers each object as its own typed child
+ * (so a preview still lists `ResourceQuota team-c/tenant-quota` on its own), applies the
+ * Namespace before the objects that live in it, and the group as a whole waits for every
+ * cluster-wide object (admission policies are in force before the first tenant namespace
+ * exists). One registration per tenant instead of one per object is what keeps a
+ * 500-tenant stack's program inside its time and memory budget (bench/program.bench.ts):
+ * the Pulumi SDK keeps every output of every resource in memory as a chain of promises.
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
@@ -33,33 +41,26 @@ const TYPED: Record<string, Ctor> = {
   'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding as unknown as Ctor,
 };
 
-/** Registers objects in order; each waits for its dependencies among `known` plus `after`. */
-function registerObjects(
-  objects: K8sObject[],
-  known: Map<string, pulumi.Resource>,
-  after: pulumi.Resource[],
-  opts: pulumi.CustomResourceOptions,
-): pulumi.CustomResource[] {
-  const keys = new Set([...known.keys(), ...objects.map(objectKey)]);
+/** Registers objects in dependency order; each waits for the objects it needs. Returns them by key. */
+function registerObjects(objects: K8sObject[], opts: pulumi.CustomResourceOptions): Map<string, pulumi.CustomResource> {
+  const keys = new Set(objects.map(objectKey));
   const pending = new Map(objects.map((o) => [objectKey(o), o]));
-  const created: pulumi.CustomResource[] = [];
-  const make = (o: K8sObject, stack: string[]): pulumi.Resource => {
+  const known = new Map<string, pulumi.CustomResource>();
+  const make = (o: K8sObject, stack: string[]): pulumi.CustomResource => {
     const key = objectKey(o);
     const existing = known.get(key);
     if (existing) return existing;
     if (stack.includes(key)) throw new Error(`dependency cycle among rendered objects: ${[...stack, key].join(' → ')}`);
-    const deps = objectDependencies(o, keys).map((k) => known.get(k) ?? make(pending.get(k)!, [...stack, key]));
-    const dependsOn = deps.length ? deps : after;
+    const dependsOn = objectDependencies(o, keys).map((k) => make(pending.get(k)!, [...stack, key]));
     const ctor = TYPED[`${o.apiVersion} ${o.kind}`];
     const res = ctor
       ? new ctor(resourceName(o), o as never, { ...opts, dependsOn })
       : new k8s.apiextensions.CustomResource(resourceName(o), o as unknown as k8s.apiextensions.CustomResourceArgs, { ...opts, dependsOn });
     known.set(key, res);
-    created.push(res);
     return res;
   };
   for (const o of objects) make(o, []);
-  return created;
+  return known;
 }
 
 export interface TenantArgs {
@@ -68,13 +69,31 @@ export interface TenantArgs {
   cluster: Map<string, pulumi.Resource>;
 }
 
+/**
+ * The tenant's objects as a ConfigGroup's `objs`, checked for what a ConfigGroup can order: it
+ * applies Namespaces first and honours dependsOn on the group, nothing else implicitly. An
+ * object that needs another object of the same tenant (other than its Namespace) would need
+ * an explicit `config.kubernetes.io/depends-on`: refuse rather than apply out of order.
+ */
+export function tenantObjects(tenant: string, objects: K8sObject[]): K8sObject[] {
+  const keys = new Set(objects.map(objectKey));
+  for (const o of objects) {
+    const inner = objectDependencies(o, keys).filter((k) => !k.startsWith('Namespace/'));
+    if (inner.length) throw new Error(`tenant ${tenant}: ${objectKey(o)} must be applied after ${inner.join(', ')} of the same tenant, which a ConfigGroup does not order by itself`);
+  }
+  return objects;
+}
+
 export class Tenant extends pulumi.ComponentResource {
-  readonly resources: pulumi.CustomResource[];
+  readonly objects: k8s.yaml.v2.ConfigGroup;
 
   constructor(name: string, args: TenantArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:k8s:Tenant', name, {}, opts);
-    // Objects with no dependency inside the tenant (its Namespace) wait for every cluster-wide object.
-    this.resources = registerObjects(args.objects, new Map(args.cluster), [...args.cluster.values()], { parent: this, deleteBeforeReplace: true });
+    this.objects = new k8s.yaml.v2.ConfigGroup(
+      `tenant-${name}`,
+      { objs: tenantObjects(name, args.objects) },
+      { parent: this, dependsOn: [...args.cluster.values()] },
+    );
     this.registerOutputs({});
   }
 }
@@ -86,7 +105,7 @@ export interface ClusterLayerArgs {
   clusterIdentifier: string;
   /** Cluster-wide objects, in apply order. */
   objects: K8sObject[];
-  /** Per-tenant objects, in apply order. */
+  /** Per-tenant objects. */
   tenants: Map<string, K8sObject[]>;
   /** What the provider waits for (bootstrap, node resets on destroy). */
   dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
@@ -94,7 +113,8 @@ export interface ClusterLayerArgs {
 
 export class ClusterLayer extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
-  readonly resources: pulumi.CustomResource[];
+  /** Cluster-wide objects, by key (kind/namespace/name). */
+  readonly resources: Map<string, pulumi.CustomResource>;
   readonly tenants: Map<string, Tenant>;
 
   constructor(name: string, args: ClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -104,11 +124,10 @@ export class ClusterLayer extends pulumi.ComponentResource {
       { kubeconfig: pulumi.secret(args.kubeconfig), clusterIdentifier: args.clusterIdentifier, enableServerSideApply: true, deleteUnreachable: false },
       { parent: this, dependsOn: args.dependsOn },
     );
-    const known = new Map<string, pulumi.Resource>();
-    this.resources = registerObjects(args.objects, known, [], { parent: this, provider: this.provider, deleteBeforeReplace: true });
+    this.resources = registerObjects(args.objects, { parent: this, provider: this.provider, deleteBeforeReplace: true });
     this.tenants = new Map();
     for (const [tenant, objects] of args.tenants)
-      this.tenants.set(tenant, new Tenant(tenant, { objects, cluster: known }, { parent: this, providers: { kubernetes: this.provider } }));
+      this.tenants.set(tenant, new Tenant(tenant, { objects, cluster: this.resources }, { parent: this, providers: { kubernetes: this.provider } }));
     this.registerOutputs({});
   }
 }

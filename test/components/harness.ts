@@ -19,6 +19,8 @@ export interface Registration {
   custom: boolean;
   dependencies: string[];
   provider?: string;
+  /** Providers by package, as a component (a ConfigGroup) passes them to its children. */
+  providers: Record<string, string>;
   /** Inputs as sent, secrets wrapped as { [SECRET_SIG]: SECRET_SIG_VALUE, value }. */
   raw: Record<string, unknown>;
   additionalSecretOutputs: string[];
@@ -86,6 +88,7 @@ export async function runProgram(values: Record<string, unknown>, opts: RunOptio
           custom: req.getCustom(),
           dependencies: req.getDependenciesList(),
           provider: req.getProvider() || undefined,
+          providers: Object.fromEntries(req.getProvidersMap().toArray() as [string, string][]),
           raw: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           ignoreChanges: req.getIgnorechangesList(),
@@ -172,5 +175,35 @@ export function ancestors(regs: Registration[], urn: string): Set<string> {
       }
   };
   walk(urn);
+  return out;
+}
+
+/** Type token of the ConfigGroup that holds each tenant's objects. */
+export const CONFIG_GROUP = 'kubernetes:yaml/v2:ConfigGroup';
+
+/** A Kubernetes object as the engine would hold it: a typed resource of the program, or a child of a ConfigGroup. */
+export interface AppliedObject {
+  /** kind/namespace/name (core/render/k8s objectKey). */
+  key: string;
+  object: Record<string, unknown>;
+  /** The program's registration: the typed resource itself, or the ConfigGroup that holds the object. */
+  registration: Registration;
+}
+
+const keyOf = (o: Record<string, unknown>) => {
+  const m = o.metadata as { name: string; namespace?: string };
+  return [o.kind, m.namespace, m.name].filter(Boolean).join('/');
+};
+
+/**
+ * Every Kubernetes object a run applies. The kubernetes provider registers one typed child per
+ * object of a ConfigGroup's `objs`; under the mock runtime nothing expands them, so this does.
+ */
+export function appliedObjects(run: Run): AppliedObject[] {
+  const out: AppliedObject[] = [];
+  for (const r of run.registrations) {
+    if (r.type === CONFIG_GROUP) for (const o of r.raw.objs as Record<string, unknown>[]) out.push({ key: keyOf(o), object: o, registration: r });
+    else if (r.type.startsWith('kubernetes:') && r.custom) out.push({ key: keyOf(r.raw), object: r.raw, registration: r });
+  }
   return out;
 }

@@ -4,7 +4,7 @@
  * on the reboot step of exactly the nodes that will reboot).
  */
 import { exampleValues } from '../helpers';
-import { Registration, Run, runProgram } from './harness';
+import { CONFIG_GROUP, Registration, Run, appliedObjects, runProgram } from './harness';
 
 type Values = Record<string, unknown>;
 type Diff = { changed: string[]; added: string[]; removed: string[] };
@@ -20,14 +20,30 @@ function comparable(r: Registration, strict: boolean): string {
   return JSON.stringify({ raw, provider: r.provider, type: r.type, ...(strict ? { deps: [...r.dependencies].sort(), parent: r.parent } : {}) });
 }
 
+/**
+ * What the engine would diff, by URN and name: every registration (a ConfigGroup without its
+ * `objs`), plus one entry per ConfigGroup child, named kind/namespace/name as the kubernetes
+ * provider registers it.
+ */
+function engineView(run: Run, strict: boolean): Map<string, { name: string; value: string }> {
+  const view = new Map<string, { name: string; value: string }>();
+  for (const r of run.registrations) {
+    const shown = r.type === CONFIG_GROUP ? { ...r, raw: { ...r.raw, objs: undefined } } : r;
+    view.set(r.urn, { name: r.urn.split('::').pop()!, value: comparable(shown, strict) });
+  }
+  for (const a of appliedObjects(run))
+    if (a.registration.type === CONFIG_GROUP) view.set(`${a.registration.urn}$${a.key}`, { name: a.key, value: JSON.stringify(a.object) });
+  return view;
+}
+
 function diff(a: Run, b: Run, strict = false): Diff {
-  const left = new Map(a.registrations.map((r) => [r.urn, r]));
-  const right = new Map(b.registrations.map((r) => [r.urn, r]));
-  const name = (u: string) => u.split('::').pop()!;
+  const left = engineView(a, strict);
+  const right = engineView(b, strict);
+  const names = (keys: string[], view: Map<string, { name: string }>) => keys.map((k) => view.get(k)!.name).sort();
   return {
-    changed: [...left.keys()].filter((u) => right.has(u) && comparable(left.get(u)!, strict) !== comparable(right.get(u)!, strict)).map(name).sort(),
-    added: [...right.keys()].filter((u) => !left.has(u)).map(name).sort(),
-    removed: [...left.keys()].filter((u) => !right.has(u)).map(name).sort(),
+    changed: names([...left.keys()].filter((u) => right.has(u) && left.get(u)!.value !== right.get(u)!.value), left),
+    added: names([...right.keys()].filter((u) => !left.has(u)), right),
+    removed: names([...left.keys()].filter((u) => !right.has(u)), left),
   };
 }
 
@@ -68,8 +84,8 @@ describe('a change shows on exactly what it affects', () => {
     const d = await changed('prod', (v) => tenants(v).push({ name: 'team-d', groups: ['team-d'] }));
     expect(d.changed).toEqual([]);
     expect(d.removed).toEqual([]);
-    expect(d.added).toEqual(expect.arrayContaining(['team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
-    expect(d.added.every((n) => n === 'team-d' || n.includes('/team-d'))).toBe(true);
+    expect(d.added).toEqual(expect.arrayContaining(['team-d', 'tenant-team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
+    expect(d.added.every((n) => n === 'team-d' || n === 'tenant-team-d' || n.includes('/team-d'))).toBe(true);
   });
 
   test('a new worker: its own node and steps; of the existing resources only the bootstrap health check (its node list) and the preflight check', async () => {

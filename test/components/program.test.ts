@@ -7,14 +7,18 @@ import { parse } from 'yaml';
 import { objectKey } from '../../core/render/k8s';
 import { renderStack } from '../../core/render/index';
 import { SCRIPTS } from '../../core/talos/commands';
+import { tenantObjects } from '../../components/cluster-layer';
 import { EXAMPLES, example, exampleValues, testSecrets } from '../helpers';
-import { Registration, Run, SECRET_SIG, ancestors, isSecretValue, runExample, runProgram } from './harness';
+import { CONFIG_GROUP, Registration, Run, SECRET_SIG, ancestors, appliedObjects, isSecretValue, runExample, runProgram } from './harness';
 
 const FIXED = new Set<string>(Object.values(SCRIPTS));
 const typeOf = (r: Registration) => r.type;
 const leafType = (urn: string) => urn.split('::')[2].split('$').pop()!;
 const commands = (run: Run) => run.registrations.filter((r) => r.type === 'command:local:Command');
+/** What the program registers with the cluster provider: typed cluster-wide objects and one ConfigGroup per tenant. */
 const k8sResources = (run: Run) => run.registrations.filter((r) => r.type.startsWith('kubernetes:'));
+const typed = (run: Run) => k8sResources(run).filter((r) => r.type !== CONFIG_GROUP);
+const groups = (run: Run) => k8sResources(run).filter((r) => r.type === CONFIG_GROUP);
 const get = (run: Run, name: string) => {
   const r = run.byName.get(name);
   if (!r) throw new Error(`no resource named ${name}`);
@@ -60,7 +64,7 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     expect(parentOf('talos-bootstrap')).toBe('bulwark:talos:Bootstrap');
     expect(parentOf('cluster-secrets-bundle')).toBe('bulwark:talos:ClusterSecrets');
     expect(parentOf('cluster-kubernetes')).toBe('bulwark:k8s:ClusterLayer');
-    for (const t of valid.stack.tenants) expect(parentOf(`Namespace/${t.name}`)).toBe('bulwark:k8s:Tenant');
+    for (const t of valid.stack.tenants) expect(parentOf(`tenant-${t.name}`)).toBe('bulwark:k8s:Tenant');
   });
 
   test('every command runs one of the fixed scripts under /bin/sh -c', () => {
@@ -116,33 +120,42 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     expect(provider.dependencies).toContain(kubeconfig);
     expect(provider.raw.clusterIdentifier).toBe(`bulwark:${valid.stack.cluster.name}`);
     expect(isSecretValue(provider.raw.kubeconfig)).toBe(true);
-    for (const r of k8sResources(run())) {
+    expect(k8sResources(run()).length).toBeGreaterThan(0);
+    for (const r of typed(run())) {
       expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
-      expect(ancestors(run().registrations, r.urn).has(kubeconfig)).toBe(true);
       expect(r.deleteBeforeReplace).toBe(true);
     }
+    // a ConfigGroup hands its provider to the children the kubernetes provider registers for it
+    for (const g of groups(run())) expect(g.providers.kubernetes?.startsWith(`${provider.urn}::`)).toBe(true);
+    for (const r of k8sResources(run())) expect(ancestors(run().registrations, r.urn).has(kubeconfig)).toBe(true);
   });
 
-  test('Kubernetes resources are exactly the rendered objects, named kind/namespace/name', async () => {
+  test('Kubernetes objects are exactly the rendered objects: cluster-wide ones typed and named kind/namespace/name, each tenant\'s in its own ConfigGroup', async () => {
     const rendered = renderStack(valid, await testSecrets());
+    expect(typed(run()).map((r) => r.name).sort()).toEqual(rendered.objects.map(objectKey).sort());
+    for (const r of typed(run())) expect(r.raw.metadata).toEqual(expect.objectContaining({ name: expect.any(String) }));
+    expect(groups(run()).map((g) => g.name).sort()).toEqual(valid.stack.tenants.map((t) => `tenant-${t.name}`).sort());
+    for (const [tenant, objects] of rendered.tenantObjects) expect(get(run(), `tenant-${tenant}`).raw.objs).toEqual(JSON.parse(JSON.stringify(objects)));
     const expected = [...rendered.objects, ...[...rendered.tenantObjects.values()].flat()].map(objectKey).sort();
-    expect(k8sResources(run()).map((r) => r.name).sort()).toEqual(expected);
-    for (const r of k8sResources(run())) expect(r.raw.metadata).toEqual(expect.objectContaining({ name: expect.any(String) }));
+    expect(appliedObjects(run()).map((a) => a.key).sort()).toEqual(expected);
   });
 
   test('explicit order: Namespace before what lives in it, policy before binding, every tenant after the cluster-wide objects', () => {
     const byName = run().byName;
     const regs = run().registrations;
-    for (const r of k8sResources(run())) {
+    for (const r of typed(run())) {
       const ns = (r.raw.metadata as { namespace?: string }).namespace;
       if (ns) expect(r.dependencies).toContain(byName.get(`Namespace/${ns}`)!.urn);
       if (r.type.endsWith(':ValidatingAdmissionPolicyBinding'))
         expect(r.dependencies).toContain(byName.get(`ValidatingAdmissionPolicy/${(r.raw.spec as { policyName: string }).policyName}`)!.urn);
     }
-    const clusterWide = k8sResources(run()).filter((r) => leafType(r.parent) === 'bulwark:k8s:ClusterLayer');
     for (const t of valid.stack.tenants) {
-      const ns = byName.get(`Namespace/${t.name}`)!;
-      for (const c of clusterWide) expect(ancestors(regs, ns.urn).has(c.urn)).toBe(true);
+      const group = get(run(), `tenant-${t.name}`);
+      for (const c of typed(run())) expect(ancestors(regs, group.urn).has(c.urn)).toBe(true);
+      // inside the group only Namespaces come first (the provider's own order); every object lives in the tenant's namespace
+      const objs = group.raw.objs as { kind: string; metadata: { name: string; namespace?: string } }[];
+      expect(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual([t.name]);
+      for (const o of objs) if (o.kind !== 'Namespace') expect(o.metadata.namespace).toBe(t.name);
     }
   });
 
@@ -209,7 +222,7 @@ describe('existing-cluster mode', () => {
     const types = new Set(run.registrations.map(typeOf));
     expect(types.has('command:local:Command')).toBe(false);
     expect([...types].some((t) => t.startsWith('bulwark:talos:') || t.startsWith('pulumi-nodejs:dynamic'))).toBe(false);
-    const names = k8sResources(run).map((r) => r.name);
+    const names = appliedObjects(run).map((a) => a.key);
     expect(names).toContain('ClusterRoleBinding/bulwark:platform-admins');
     expect(names).toContain('ValidatingAdmissionPolicy/bulwark-sandbox-required');
     expect(names).toContain('Namespace/acme');
@@ -237,5 +250,22 @@ describe('existing-cluster mode', () => {
   test('stack outputs carry no secret marker where none is needed', () => {
     expect(Object.values(run.stackOutputs).some(isSecretValue)).toBe(false);
     expect(SECRET_SIG).toHaveLength(32);
+  });
+});
+
+describe('a tenant\'s ConfigGroup orders only Namespaces by itself', () => {
+  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 't' } };
+  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 't' }, rules: [] };
+  const binding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'readers', namespace: 't' },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [],
+  };
+
+  test('objects that need only their Namespace pass through unchanged', () => {
+    expect(tenantObjects('t', [ns, role])).toEqual([ns, role]);
+  });
+
+  test('an object that needs another object of the same tenant is refused, naming both', () => {
+    expect(() => tenantObjects('t', [ns, role, binding])).toThrow('tenant t: RoleBinding/t/readers must be applied after Role/t/reader of the same tenant');
   });
 });

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { objectKey } from '../../core/render/k8s';
 import { SCRIPTS } from '../../core/talos/commands';
-import { runProgram } from './harness';
+import { CONFIG_GROUP, runProgram } from './harness';
 
 const FIXED = new Set<string>(Object.values(SCRIPTS));
 const dnsLabel = fc.stringMatching(/^[a-z0-9]([a-z0-9-]{0,20}[a-z0-9])?$/);
@@ -74,10 +74,10 @@ test('for any valid stack, every command is a fixed script and every value it ge
         if (env.BULWARK_HEALTH_NODE) expect(addresses.has(env.BULWARK_HEALTH_NODE)).toBe(true);
       }
       for (const n of values.nodes) expect((run.byName.get(`${n.name}-apply`)!.raw.environment as Record<string, string>).BULWARK_NODE).toBe(n.address);
-      // Kubernetes resource names stay kind/namespace/name, whatever the tenant and group names
+      // Cluster-wide resource names stay kind/namespace/name, and each tenant's group is tenant-<name>, whatever the tenant and group names
       for (const r of run.registrations.filter((x) => x.type.startsWith('kubernetes:'))) {
-        const o = r.raw as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } };
-        expect(r.name).toBe(objectKey(o));
+        if (r.type === CONFIG_GROUP) expect(values.tenants.map((t) => `tenant-${t.name}`)).toContain(r.name);
+        else expect(r.name).toBe(objectKey(r.raw as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }));
       }
     }),
     { numRuns: 8 },
