@@ -24,6 +24,7 @@ import { Bootstrap } from './bootstrap';
 import { ClusterLayer } from './cluster-layer';
 import { existingKubeconfigIsEncrypted, loadValidStack } from './config';
 import { TalosNode } from './node';
+import { withoutPromiseStacks } from './registration';
 import { Rollout, RolloutNode } from './rollout';
 import { ClusterSecrets } from './secrets';
 
@@ -56,7 +57,7 @@ export async function bulwarkProgram(): Promise<BulwarkOutputs> {
     posture: { profile: plan.posture.profile, ...plan.posture.summary },
     nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer }])),
   };
-  return valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base);
+  return withoutPromiseStacks(() => (valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base)));
 }
 
 type Base = Pick<BulwarkOutputs, 'endpoint' | 'posture' | 'nodes'>;
