@@ -1,7 +1,7 @@
 /**
- * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster and every rendered
- * cluster-wide object as a typed resource, in dependency order; bulwark:k8s:Tenant — one
- * component per tenant, so a change to one tenant touches only that tenant's resources.
+ * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster, every rendered
+ * cluster-wide object as a typed resource, in dependency order, and one ConfigGroup per
+ * tenant, so a change to one tenant touches only that tenant's resources.
  *
  * Cluster-wide object names are objectKey (kind/namespace/name): stable, whatever else the
  * stack holds. Their ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in
@@ -63,12 +63,6 @@ function registerObjects(objects: K8sObject[], opts: pulumi.CustomResourceOption
   return known;
 }
 
-export interface TenantArgs {
-  objects: K8sObject[];
-  /** Cluster-wide objects, by key: the tenant's objects wait for them. */
-  cluster: Map<string, pulumi.Resource>;
-}
-
 /**
  * The tenant's objects as a ConfigGroup's `objs`, checked for what a ConfigGroup can order: it
  * applies Namespaces first and honours dependsOn on the group, nothing else implicitly. An
@@ -82,20 +76,6 @@ export function tenantObjects(tenant: string, objects: K8sObject[]): K8sObject[]
     if (inner.length) throw new Error(`tenant ${tenant}: ${objectKey(o)} must be applied after ${inner.join(', ')} of the same tenant, which a ConfigGroup does not order by itself`);
   }
   return objects;
-}
-
-export class Tenant extends pulumi.ComponentResource {
-  readonly objects: k8s.yaml.v2.ConfigGroup;
-
-  constructor(name: string, args: TenantArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('bulwark:k8s:Tenant', name, {}, opts);
-    this.objects = new k8s.yaml.v2.ConfigGroup(
-      `tenant-${name}`,
-      { objs: tenantObjects(name, args.objects) },
-      { parent: this, dependsOn: [...args.cluster.values()] },
-    );
-    this.registerOutputs({});
-  }
 }
 
 export interface ClusterLayerArgs {
@@ -115,7 +95,8 @@ export class ClusterLayer extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Cluster-wide objects, by key (kind/namespace/name). */
   readonly resources: Map<string, pulumi.CustomResource>;
-  readonly tenants: Map<string, Tenant>;
+  /** Each tenant's objects, by tenant name. */
+  readonly tenants: Map<string, k8s.yaml.v2.ConfigGroup>;
 
   constructor(name: string, args: ClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:k8s:ClusterLayer', name, {}, opts);
@@ -126,8 +107,13 @@ export class ClusterLayer extends pulumi.ComponentResource {
     );
     this.resources = registerObjects(args.objects, { parent: this, provider: this.provider, deleteBeforeReplace: true });
     this.tenants = new Map();
+    // Every tenant waits for every cluster-wide object: admission policies are in force before the first tenant namespace exists.
+    const clusterWide = [...this.resources.values()];
     for (const [tenant, objects] of args.tenants)
-      this.tenants.set(tenant, new Tenant(tenant, { objects, cluster: this.resources }, { parent: this, providers: { kubernetes: this.provider } }));
+      this.tenants.set(
+        tenant,
+        new k8s.yaml.v2.ConfigGroup(`tenant-${tenant}`, { objs: tenantObjects(tenant, objects) }, { parent: this, providers: { kubernetes: this.provider }, dependsOn: clusterWide }),
+      );
     this.registerOutputs({});
   }
 }

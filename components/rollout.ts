@@ -2,27 +2,31 @@
  * bulwark:talos:Rollout — how a change rolls through a running cluster. Its children, in order:
  *
  *   rollout-preflight-health       cluster health before anything rolls (runs when any step changes)
- *   pass "os", per node:
- *     <node>-upgrade               `talosctl upgrade --image <installer>` when the installer image
- *                                  (Talos version or schematic) changed; REBOOTS the node; health gate
- *   rollout-kubernetes-upgrade     `talosctl upgrade-k8s --to <version>` when it changed; health gate
- *   pass "config", per node:
- *     <node>-config                authenticated `apply-config --mode no-reboot` (health gate), or
- *                                  `--mode staged` when fields that need a reboot changed (1.13)
+ *   rollout-kubernetes-upgrade     `talosctl upgrade-k8s --to <version>` when it changed: every
+ *                                  API server before any kubelet; health gate
+ *   per node:
+ *     <node>-rollout               `talosctl upgrade --image <installer>` when the installer image
+ *                                  (Talos version or schematic) changed (REBOOTS the node), then the
+ *                                  authenticated `apply-config --mode no-reboot` of a changed
+ *                                  configuration, or `--mode staged` when fields that need a reboot
+ *                                  changed (1.13); one health gate after whatever ran
  *     <node>-reboot                (Talos 1.13 only) `talosctl reboot` into it; health gate. Its
  *                                  environment holds the reboot digest, so `pulumi preview` lists
  *                                  "<node>-reboot update" exactly when the node will reboot for a
  *                                  configuration change. Talos 1.14 applies every change live, so
  *                                  nodes on 1.14 have no reboot step.
  *
- * Within a pass, control planes go one at a time, then workers in batches of
- * operations.workerBatchSize (core/ops/rollout.ts); each step depends on every step of the group
- * before it, and each step ends with a bounded health check. Never all at once.
+ * Control planes go one at a time, then workers in batches of operations.workerBatchSize
+ * (core/ops/rollout.ts); each step depends on every step of the group before it. Never all at once.
  *
- * Talos first (a new Talos supports the new Kubernetes; new extensions are installed before a
- * configuration that uses them), Kubernetes next (upgrade-k8s moves every API server before any
- * kubelet, and rewrites the image fields of every machine config), configuration last (it
- * carries the same images, so it reapplies what upgrade-k8s set).
+ * Kubernetes first: upgrade-k8s rewrites the image fields of every machine configuration, and
+ * the configurations the node steps apply carry the same new images, so applying them after
+ * it changes nothing it did. On a node, Talos before configuration: a configuration may use
+ * what the new Talos brings. One pass through the nodes, so a Talos upgrade (which also changes
+ * every configuration's install image) walks the fleet once, not twice. The cost: Kubernetes
+ * and Talos both changed in one `pulumi up` needs the running Talos to support the new
+ * Kubernetes; Talos refuses the upgrade otherwise, before anything changed
+ * (docs/operations.md: roll out talosVersion first).
  *
  * Steps do nothing on create but record what the node was provisioned with, and act on update
  * only when their own value differs from that record (core/talos/commands.ts). So on first
@@ -32,7 +36,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { local } from '@pulumi/command';
 import {
-  Gate, LIVE, authenticatedStdin, configStepCommand, kubernetesUpgradeCommand, preflightHealthCommand, rebootStepCommand, upgradeStepCommand,
+  Gate, LIVE, authenticatedStdin, kubernetesUpgradeCommand, nodeStepCommand, preflightHealthCommand, rebootStepCommand,
 } from '../core/talos/commands';
 import type { RolloutGroup } from '../core/ops/rollout';
 import { commandArgs } from './command';
@@ -62,8 +66,8 @@ export interface RolloutArgs {
 export class Rollout extends pulumi.ComponentResource {
   readonly preflight: local.Command;
   readonly kubernetesUpgrade: local.Command;
-  readonly upgrades = new Map<string, local.Command>();
-  readonly configs = new Map<string, local.Command>();
+  /** Each node's rollout step (Talos upgrade, then configuration). */
+  readonly steps = new Map<string, local.Command>();
   readonly reboots = new Map<string, local.Command>();
 
   constructor(name: string, args: RolloutArgs, opts: pulumi.ComponentResourceOptions = {}) {
@@ -87,50 +91,36 @@ export class Rollout extends pulumi.ComponentResource {
       parent,
     );
 
-    // Pass "os": one group after another, every node of a group at once.
-    let after: pulumi.Resource[] = [this.preflight];
-    for (const g of args.groups)
-      after = g.nodes.map((n) => {
-        const r = node(n);
-        const a = r.node.args;
-        const step = new local.Command(
-          `${n}-upgrade`,
-          commandArgs(upgradeStepCommand({ address: a.address, installer: a.installer, ...gate(r) }), { stdin: authOnly(a.talosconfig), logging: 'stderr' }),
-          { ...parent, dependsOn: [...after, r.node.apply] },
-        );
-        this.upgrades.set(n, step);
-        return step;
-      });
-
     this.kubernetesUpgrade = new local.Command(
       `${name}-kubernetes-upgrade`,
       commandArgs(kubernetesUpgradeCommand({ target: args.target, version: args.kubernetesVersion, timeout: args.healthTimeout }), { stdin, logging: 'stderr' }),
-      { ...parent, dependsOn: after },
+      // and after every node's first apply: a node that joins in the same run is a node upgrade-k8s must find configured
+      { ...parent, dependsOn: [this.preflight, ...[...args.nodes.values()].map((r) => r.node.apply)] },
     );
 
-    // Pass "config".
-    after = [this.kubernetesUpgrade];
+    // One group after another, every node of a group at once.
+    let after: pulumi.Resource[] = [this.kubernetesUpgrade];
     for (const g of args.groups)
       after = g.nodes.map((n) => {
         const r = node(n);
         const a = r.node.args;
         const configStdin = pulumi.secret(pulumi.all([a.talosconfig, a.config]).apply(([tc, cfg]) => authenticatedStdin(tc, cfg)));
-        const config = new local.Command(
-          `${n}-config`,
-          commandArgs(configStepCommand({ address: a.address, configDigest: '', rebootDigest: r.rebootDigest, ...gate(r) }), {
+        const step = new local.Command(
+          `${n}-rollout`,
+          commandArgs(nodeStepCommand({ address: a.address, installer: a.installer, configDigest: '', rebootDigest: r.rebootDigest, ...gate(r) }), {
             stdin: configStdin,
             logging: 'none',
             environment: { BULWARK_CONFIG_DIGEST: r.configDigest },
           }),
           { ...parent, dependsOn: [...after, r.node.apply], additionalSecretOutputs: ['stdout', 'stderr'] },
         );
-        this.configs.set(n, config);
+        this.steps.set(n, step);
         // Only Talos lines that reboot for a configuration change (1.13) get a reboot step.
-        if (r.rebootDigest === LIVE) return config;
+        if (r.rebootDigest === LIVE) return step;
         const reboot = new local.Command(
           `${n}-reboot`,
           commandArgs(rebootStepCommand({ address: a.address, rebootDigest: r.rebootDigest, ...gate(r) }), { stdin: authOnly(a.talosconfig), logging: 'stderr' }),
-          { ...parent, dependsOn: [config] },
+          { ...parent, dependsOn: [step] },
         );
         this.reboots.set(n, reboot);
         return reboot;

@@ -109,8 +109,7 @@ const GATE = 'talosctl health --talosconfig talosconfig --nodes "$BULWARK_HEALTH
  * differs from the record, so an incidental input change (a rotated talosconfig, a new health
  * timeout) never upgrades or reboots a node. On create (first provision) a step only records.
  */
-const RECORD_UPGRADE = `printf 'installer=%s\\n' "$BULWARK_INSTALLER"`;
-const RECORD_CONFIG = `printf 'config=%s\\nreboot-digest=%s\\n' "$BULWARK_CONFIG_DIGEST" "$BULWARK_REBOOT_DIGEST"`;
+const RECORD_NODE = `printf 'installer=%s\\nconfig=%s\\nreboot-digest=%s\\n' "$BULWARK_INSTALLER" "$BULWARK_CONFIG_DIGEST" "$BULWARK_REBOOT_DIGEST"`;
 const RECORD_REBOOT = `printf 'reboot-digest=%s\\n' "$BULWARK_REBOOT_DIGEST"`;
 const RECORD_KUBERNETES = `printf 'kubernetes=%s\\n' "$BULWARK_KUBERNETES_VERSION"`;
 /** The recorded value of key $1, from the previous run's stdout. */
@@ -118,33 +117,30 @@ const RECALL = `recall() { printf '%s\\n' "\${PULUMI_COMMAND_STDOUT:-}" | sed -n
 
 const record = (what: string, line: string) => script(`# First provision: nothing to do; record the ${what} the node was provisioned with.`, 'cat > /dev/null', line);
 
-/** Talos upgrade when the installer image (Talos version or schematic) changes, then the health gate. */
-const UPGRADE = script(
-  "# Talos upgrade to the installer image of the node's Image Factory schematic: drains, upgrades, reboots, waits; then the health gate.",
-  PRELUDE,
-  READ_TALOSCONFIG,
-  RECALL,
-  'if [ "$(recall installer)" = "$BULWARK_INSTALLER" ]; then',
-  `  echo 'bulwark: installer image unchanged; no upgrade' >&2`,
-  'else',
-  '  talosctl upgrade --talosconfig talosconfig --nodes "$BULWARK_NODE" --image "$BULWARK_INSTALLER" --wait >&2',
-  `  ${GATE}`,
-  'fi',
-  RECORD_UPGRADE,
-);
-
 /**
- * Authenticated apply of a changed configuration: `no-reboot`, then the health gate; or, when
- * fields Talos cannot change on a running node changed (the reboot digest differs from the
- * recorded one), `staged`, and the node's reboot step (next) reboots into it.
+ * A node's rollout step: Talos first, then its configuration, then one health gate.
+ *  1. When the installer image (Talos version or schematic) changed: `talosctl upgrade`
+ *     (drains, upgrades, reboots, waits). Before the configuration, which may use what the
+ *     new Talos brings.
+ *  2. When the configuration changed: authenticated `apply-config --mode no-reboot`; or, when
+ *     fields Talos cannot change on a running node changed (the reboot digest differs from the
+ *     recorded one), `--mode staged`, and the node's reboot step (next) reboots into it.
+ *  3. When anything ran, the health gate: the next group starts only on a healthy cluster.
  */
-const CONFIG_APPLY = script(
-  '# Authenticated apply of a changed machine configuration.',
+const NODE_STEP = script(
+  "# Rollout step of one node: Talos upgrade when its installer image changed, then the authenticated apply of a changed configuration, then the health gate.",
   PRELUDE,
   APPLY_FAILED,
   READ_TALOSCONFIG,
   READ_MACHINECONFIG,
   RECALL,
+  'changed=',
+  'if [ "$(recall installer)" = "$BULWARK_INSTALLER" ]; then',
+  `  echo 'bulwark: installer image unchanged; no upgrade' >&2`,
+  'else',
+  '  talosctl upgrade --talosconfig talosconfig --nodes "$BULWARK_NODE" --image "$BULWARK_INSTALLER" --wait >&2',
+  '  changed=1',
+  'fi',
   'if [ "$(recall config)" = "$BULWARK_CONFIG_DIGEST" ] && [ "$(recall reboot-digest)" = "$BULWARK_REBOOT_DIGEST" ]; then',
   `  echo 'bulwark: machine configuration unchanged; nothing to apply' >&2`,
   `elif [ "$BULWARK_REBOOT_DIGEST" != ${LIVE} ] && [ "$(recall reboot-digest)" != "$BULWARK_REBOOT_DIGEST" ]; then`,
@@ -154,9 +150,10 @@ const CONFIG_APPLY = script(
   'else',
   '  talosctl apply-config --talosconfig talosconfig --nodes "$BULWARK_NODE" --mode no-reboot --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
   '  cat apply.log >&2',
-  `  ${GATE}`,
+  '  changed=1',
   'fi',
-  RECORD_CONFIG,
+  `if [ -n "$changed" ]; then ${GATE}; fi`,
+  RECORD_NODE,
 );
 
 /** Reboot into a staged configuration when the reboot digest changed, then the health gate. */
@@ -216,6 +213,12 @@ const KUBECONFIG = script(
   'talosctl kubeconfig --talosconfig talosconfig --nodes "$BULWARK_NODE" --merge=false -',
 );
 
+/**
+ * Kubernetes upgrade, before any node's rollout step: the configurations those steps apply
+ * carry the new images, so the control plane must already be upgraded, in order, by
+ * upgrade-k8s. The Talos the nodes run must support the new version; Talos refuses a
+ * configuration for a version it does not support, so a failure here has changed nothing.
+ */
 const UPGRADE_K8S = script(
   '# Kubernetes upgrade: talosctl rolls the control-plane components, kube-proxy and every kubelet in order; then the health gate.',
   PRELUDE,
@@ -224,7 +227,10 @@ const UPGRADE_K8S = script(
   'if [ "$(recall kubernetes)" = "$BULWARK_KUBERNETES_VERSION" ]; then',
   `  echo 'bulwark: Kubernetes version unchanged; no upgrade' >&2`,
   'else',
-  '  talosctl upgrade-k8s --talosconfig talosconfig --nodes "$BULWARK_NODE" --to "$BULWARK_KUBERNETES_VERSION" >&2',
+  '  talosctl upgrade-k8s --talosconfig talosconfig --nodes "$BULWARK_NODE" --to "$BULWARK_KUBERNETES_VERSION" >&2 || {',
+  `    echo 'bulwark: Kubernetes is upgraded before Talos rolls through the nodes; if the Talos they run does not support this version yet, roll out talosVersion first (its own pulumi up), then kubernetesVersion' >&2`,
+  '    exit 1',
+  '  }',
   `  ${GATE}`,
   'fi',
   RECORD_KUBERNETES,
@@ -259,10 +265,8 @@ const EXEC_CREDENTIAL = script(
 export const SCRIPTS = {
   provision: PROVISION,
   provisionUpdate: PROVISION_UPDATE,
-  upgradeRecord: record('installer image', RECORD_UPGRADE),
-  upgrade: UPGRADE,
-  configRecord: record('configuration', RECORD_CONFIG),
-  configApply: CONFIG_APPLY,
+  nodeStepRecord: record('installer image and configuration', RECORD_NODE),
+  nodeStep: NODE_STEP,
   rebootRecord: record('reboot digest', RECORD_REBOOT),
   reboot: REBOOT,
   health: HEALTH,
@@ -294,17 +298,21 @@ export function provisionCommand(p: { address: string }): CommandSpec {
   return { create: SCRIPTS.provision, update: SCRIPTS.provisionUpdate, environment: { BULWARK_NODE: p.address } };
 }
 
-/** Talos upgrade when the installer image changes. stdin: authenticatedStdin(talosconfig). */
-export function upgradeStepCommand(p: { address: string; installer: string } & Gate): CommandSpec {
-  return { create: SCRIPTS.upgradeRecord, update: SCRIPTS.upgrade, environment: { BULWARK_NODE: p.address, BULWARK_INSTALLER: p.installer, ...gateEnv(p) } };
-}
-
-/** Later applies. stdin: authenticatedStdin(talosconfig, machine configuration). */
-export function configStepCommand(p: { address: string; configDigest: string; rebootDigest: string } & Gate): CommandSpec {
+/**
+ * A node's rollout step (Talos upgrade, then configuration). stdin: authenticatedStdin(talosconfig,
+ * machine configuration). The digests name a change without revealing the configuration.
+ */
+export function nodeStepCommand(p: { address: string; installer: string; configDigest: string; rebootDigest: string } & Gate): CommandSpec {
   return {
-    create: SCRIPTS.configRecord,
-    update: SCRIPTS.configApply,
-    environment: { BULWARK_NODE: p.address, BULWARK_CONFIG_DIGEST: p.configDigest, BULWARK_REBOOT_DIGEST: p.rebootDigest, ...gateEnv(p) },
+    create: SCRIPTS.nodeStepRecord,
+    update: SCRIPTS.nodeStep,
+    environment: {
+      BULWARK_NODE: p.address,
+      BULWARK_INSTALLER: p.installer,
+      BULWARK_CONFIG_DIGEST: p.configDigest,
+      BULWARK_REBOOT_DIGEST: p.rebootDigest,
+      ...gateEnv(p),
+    },
   };
 }
 

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import {
-  CommandSpec, INTERPRETER, LIVE, SCRIPTS, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, configStepCommand, durationSeconds,
+  CommandSpec, INTERPRETER, LIVE, SCRIPTS, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds,
   execCredentialPlugin, kubeconfigCommand, kubernetesUpgradeCommand, preflightHealthCommand, provisionCommand, rebootStepCommand, resetCommand,
-  upgradeStepCommand,
+  nodeStepCommand,
 } from '../../core/talos/commands';
 import { runScript } from './fake-talosctl';
 import { BOOLEAN_FLAGS, Line, SYSTEM_LABELS, TALOSCTL_FLAGS, TALOSCTL_VALUES } from './talosctl-reference';
@@ -34,11 +34,10 @@ function builders(v: string[]): { name: string; spec: CommandSpec; values: Recor
   const gate = { healthNode: d, timeout: e };
   return [
     { name: 'provision', spec: provisionCommand({ address: a }), values: { BULWARK_NODE: a } },
-    { name: 'upgrade', spec: upgradeStepCommand({ address: a, installer: b, ...gate }), values: { BULWARK_NODE: a, BULWARK_INSTALLER: b, BULWARK_HEALTH_NODE: d, BULWARK_TIMEOUT: e } },
     {
-      name: 'config',
-      spec: configStepCommand({ address: a, configDigest: b, rebootDigest: c, ...gate }),
-      values: { BULWARK_NODE: a, BULWARK_CONFIG_DIGEST: b, BULWARK_REBOOT_DIGEST: c, BULWARK_HEALTH_NODE: d, BULWARK_TIMEOUT: e },
+      name: 'node-step',
+      spec: nodeStepCommand({ address: a, installer: e, configDigest: b, rebootDigest: c, ...gate }),
+      values: { BULWARK_NODE: a, BULWARK_INSTALLER: e, BULWARK_CONFIG_DIGEST: b, BULWARK_REBOOT_DIGEST: c, BULWARK_HEALTH_NODE: d, BULWARK_TIMEOUT: e },
     },
     { name: 'reboot', spec: rebootStepCommand({ address: a, rebootDigest: c, ...gate }), values: { BULWARK_NODE: a, BULWARK_REBOOT_DIGEST: c, BULWARK_HEALTH_NODE: d, BULWARK_TIMEOUT: e } },
     { name: 'preflight', spec: preflightHealthCommand({ target: a, timeout: e, step: b }), values: { BULWARK_NODE: a, BULWARK_TIMEOUT: e, BULWARK_STEP: b } },
@@ -225,11 +224,12 @@ describe('the scripts, run for real against a fake talosctl', () => {
         const checks: [CommandSpec, 'create' | 'update' | 'delete', string, string[][]][] = [
           [provisionCommand({ address: addr }), 'create', `${config}\n`, [['apply-config', '--insecure', '--nodes', addr, '--file', 'machineconfig.yaml']]],
           [
-            upgradeStepCommand({ address: addr, installer, ...gate }),
+            nodeStepCommand({ address: addr, installer, configDigest: 'c2', rebootDigest: LIVE, ...gate }),
             'update',
-            authenticatedStdin(TALOSCONFIG),
+            authenticatedStdin(TALOSCONFIG, `${config}\n`),
             [
               ['upgrade', '--talosconfig', 'talosconfig', '--nodes', addr, '--image', installer, '--wait'],
+              ['apply-config', '--talosconfig', 'talosconfig', '--nodes', addr, '--mode', 'no-reboot', '--file', 'machineconfig.yaml'],
               ['health', '--talosconfig', 'talosconfig', '--nodes', healthNode, '--wait-timeout', '1m'],
             ],
           ],
@@ -249,35 +249,47 @@ describe('the scripts, run for real against a fake talosctl', () => {
           }
           if (which === 'create') expect(r.calls[0].files['--file'].content).toBe(`${config}\n`);
           else expect(r.calls[0].files['--talosconfig'].content).toBe(TALOSCONFIG);
+          const apply = r.calls.find((c) => c.argv[0] === 'apply-config' && which === 'update');
+          if (apply) expect(apply.files['--file'].content).toBe(`${config}\n`);
         }
       }),
       { numRuns: 25 },
     );
   });
 
-  test('config step: records on create; on update applies no-reboot + health gate, stages when reboot fields changed, skips when unchanged', () => {
-    const spec = configStepCommand({ address: '10.0.0.5', configDigest: 'cfg2', rebootDigest: 'rb1', healthNode: '10.0.0.1', timeout: '5m' });
+  test('node step: records on create; on update upgrades Talos when the installer changed, then applies a changed configuration, then one health gate', () => {
+    const spec = nodeStepCommand({ address: '10.0.0.5', installer: 'img:v2', configDigest: 'cfg2', rebootDigest: 'rb1', healthNode: '10.0.0.1', timeout: '5m' });
     const stdin = authenticatedStdin(TALOSCONFIG, 'machine: {}\n');
+    const record = 'installer=img:v2\nconfig=cfg2\nreboot-digest=rb1\n';
     const created = run(spec, 'create', stdin);
     expect(created.calls).toEqual([]);
-    expect(created.stdout).toBe('config=cfg2\nreboot-digest=rb1\n');
+    expect(created.stdout).toBe(record);
 
-    const live = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'config=cfg1\nreboot-digest=rb1' });
+    // configuration only: no-reboot apply, then the gate
+    const live = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v2\nconfig=cfg1\nreboot-digest=rb1' });
     expect(live.calls.map((c) => c.argv.slice(0, 7))).toEqual([
       ['apply-config', '--talosconfig', 'talosconfig', '--nodes', '10.0.0.5', '--mode', 'no-reboot'],
       ['health', '--talosconfig', 'talosconfig', '--nodes', '10.0.0.1', '--wait-timeout', '5m'],
     ]);
     expect(live.calls[0].files['--file']).toEqual({ mode: '600', content: 'machine: {}\n' });
-    expect(live.stdout).toBe('config=cfg2\nreboot-digest=rb1\n');
+    expect(live.stdout).toBe(record);
 
-    const staged = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'config=cfg1\nreboot-digest=rb0' });
-    expect(staged.calls.map((c) => c.argv[6])).toEqual(['staged']); // no health: the reboot step reboots into it, then checks
+    // Talos and configuration: upgrade first (the configuration may use what the new Talos brings), one gate at the end
+    const both = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v1\nconfig=cfg1\nreboot-digest=rb1' });
+    expect(both.calls.map((c) => c.argv[0])).toEqual(['upgrade', 'apply-config', 'health']);
+    expect(both.calls[0].argv).toEqual(['upgrade', '--talosconfig', 'talosconfig', '--nodes', '10.0.0.5', '--image', 'img:v2', '--wait']);
 
-    const same = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'config=cfg2\nreboot-digest=rb1' });
-    expect(same.calls).toEqual([]);
+    // Talos only: upgrade, gate, nothing applied
+    expect(run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v1\nconfig=cfg2\nreboot-digest=rb1' }).calls.map((c) => c.argv[0])).toEqual(['upgrade', 'health']);
 
-    const onLive = run(configStepCommand({ address: 'n', configDigest: 'c2', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', stdin, {
-      PULUMI_COMMAND_STDOUT: 'config=c1\nreboot-digest=abc',
+    // reboot fields changed (1.13): staged, no gate here: the reboot step reboots into it, then checks
+    const staged = run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v2\nconfig=cfg1\nreboot-digest=rb0' });
+    expect(staged.calls.map((c) => c.argv[6])).toEqual(['staged']);
+
+    expect(run(spec, 'update', stdin, { PULUMI_COMMAND_STDOUT: record }).calls).toEqual([]);
+
+    const onLive = run(nodeStepCommand({ address: 'n', installer: 'i', configDigest: 'c2', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', stdin, {
+      PULUMI_COMMAND_STDOUT: 'installer=i\nconfig=c1\nreboot-digest=abc',
     });
     expect(onLive.calls.map((c) => c.argv[0])).toEqual(['apply-config', 'health']);
     expect(onLive.calls[0].argv[6]).toBe('no-reboot');
@@ -295,12 +307,8 @@ describe('the scripts, run for real against a fake talosctl', () => {
     expect(run(rebootStepCommand({ address: 'n1', rebootDigest: LIVE, healthNode: 'cp1', timeout: '2m' }), 'update', stdin, { PULUMI_COMMAND_STDOUT: 'reboot-digest=x' }).calls).toEqual([]);
   });
 
-  test('upgrade and Kubernetes upgrade act only when their version changed', () => {
+  test('the Kubernetes upgrade acts only when its version changed, and says what to do when the running Talos refuses it', () => {
     const stdin = authenticatedStdin(TALOSCONFIG);
-    const up = upgradeStepCommand({ address: 'n1', installer: 'img:v2', healthNode: 'cp1', timeout: '1m' });
-    expect(run(up, 'create', stdin).calls).toEqual([]);
-    expect(run(up, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v2' }).calls).toEqual([]);
-    expect(run(up, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'installer=img:v1' }).calls.map((c) => c.argv[0])).toEqual(['upgrade', 'health']);
     const k8s = kubernetesUpgradeCommand({ target: 'cp1', version: 'v1.36.4', timeout: '1m' });
     expect(run(k8s, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'kubernetes=1.36.4' }).calls).toEqual([]);
     const moved = run(k8s, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'kubernetes=1.35.2' });
@@ -309,6 +317,11 @@ describe('the scripts, run for real against a fake talosctl', () => {
       ['health', '--talosconfig', 'talosconfig', '--nodes', 'cp1', '--wait-timeout', '1m'],
     ]);
     expect(moved.stdout).toBe('kubernetes=1.36.4\n');
+    const refused = run(k8s, 'update', stdin, { PULUMI_COMMAND_STDOUT: 'kubernetes=1.35.2', FAKE_EXIT: '1' });
+    expect(refused.status).toBe(1);
+    expect(refused.calls.map((c) => c.argv[0])).toEqual(['upgrade-k8s']); // no health gate, no record
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr).toContain('roll out talosVersion first');
   });
 
   test('bootstrap: retries until the node answers, treats AlreadyExists as done, refuses a non-numeric wait', () => {
@@ -328,9 +341,9 @@ describe('the scripts, run for real against a fake talosctl', () => {
     const output = 'error applying new configuration: rpc error: code = InvalidArgument desc = this config change can\'t be applied in immediate mode\ndiff:\n-    token: OLD-SECRET-TOKEN\n+    token: NEW-SECRET-TOKEN';
     for (const [spec, which, stdin] of [
       [provisionCommand({ address: 'n' }), 'create', 'machine: {}\n'],
-      [configStepCommand({ address: 'n', configDigest: 'c2', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', authenticatedStdin(TALOSCONFIG, 'machine: {}\n')],
+      [nodeStepCommand({ address: 'n', installer: 'i', configDigest: 'c2', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', authenticatedStdin(TALOSCONFIG, 'machine: {}\n')],
     ] as const) {
-      const r = run(spec, which, stdin, { FAKE_EXIT: '1', FAKE_APPLY_OUTPUT: output, PULUMI_COMMAND_STDOUT: 'config=c1' });
+      const r = run(spec, which, stdin, { FAKE_EXIT: '1', FAKE_APPLY_OUTPUT: output, PULUMI_COMMAND_STDOUT: 'installer=i\nconfig=c1' });
       expect(r.status).toBe(1);
       expect(r.stderr).toContain("can't be applied in immediate mode");
       expect(r.stderr).toContain('withheld');
@@ -352,7 +365,7 @@ describe('the scripts, run for real against a fake talosctl', () => {
   });
 
   test('a command missing its talosconfig fails before talosctl runs', () => {
-    const r = run(upgradeStepCommand({ address: 'n', installer: 'i', healthNode: 'h', timeout: '1m' }), 'update', '');
+    const r = run(nodeStepCommand({ address: 'n', installer: 'i', configDigest: 'c', rebootDigest: LIVE, healthNode: 'h', timeout: '1m' }), 'update', '');
     expect(r.status).toBe(2);
     expect(r.calls).toEqual([]);
   });

@@ -84,8 +84,8 @@ describe('a change shows on exactly what it affects', () => {
     const d = await changed('prod', (v) => tenants(v).push({ name: 'team-d', groups: ['team-d'] }));
     expect(d.changed).toEqual([]);
     expect(d.removed).toEqual([]);
-    expect(d.added).toEqual(expect.arrayContaining(['team-d', 'tenant-team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
-    expect(d.added.every((n) => n === 'team-d' || n === 'tenant-team-d' || n.includes('/team-d'))).toBe(true);
+    expect(d.added).toEqual(expect.arrayContaining(['tenant-team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
+    expect(d.added.every((n) => n === 'tenant-team-d' || n.includes('/team-d'))).toBe(true);
   });
 
   test('a new worker: its own node and steps; of the existing resources only the bootstrap health check (its node list) and the preflight check', async () => {
@@ -93,37 +93,37 @@ describe('a change shows on exactly what it affects', () => {
       nodes(v).push({ name: 'prod-worker-4', address: '10.20.0.24', role: 'worker', diskSelector: { type: 'nvme', size: '>= 400GB' } }),
     );
     expect(d.changed).toEqual(['rollout-preflight-health', 'talos-health']);
-    expect(d.added).toEqual(['prod-worker-4', 'prod-worker-4-apply', 'prod-worker-4-config', 'prod-worker-4-reboot', 'prod-worker-4-upgrade']);
+    expect(d.added).toEqual(['prod-worker-4', 'prod-worker-4-apply', 'prod-worker-4-reboot', 'prod-worker-4-rollout']);
     expect(d.removed).toEqual([]);
   });
 
-  test('a Talos upgrade: every node\'s upgrade step (a reboot per node, in order) and config step; no reboot step, nothing in Kubernetes', async () => {
+  test('a Talos upgrade: every node\'s rollout step (new installer and install image; a reboot per node, in order); no reboot step, nothing in Kubernetes', async () => {
     const d = await changed('prod', (v) => (cluster(v).talosVersion = 'v1.13.10'));
     const names = ['prod-cp-1', 'prod-cp-2', 'prod-cp-3', 'prod-worker-1', 'prod-worker-2', 'prod-worker-3'];
-    expect(d.changed).toEqual([...names.flatMap((n) => [`${n}-config`, `${n}-upgrade`]), 'rollout-preflight-health'].sort());
+    expect(d.changed).toEqual([...names.map((n) => `${n}-rollout`), 'rollout-preflight-health'].sort());
     expect(d.added).toEqual([]);
   });
 
-  test('a Kubernetes upgrade: the cluster-wide upgrade-k8s step and every node\'s config step (new images), no Talos upgrade', async () => {
+  test('a Kubernetes upgrade: the cluster-wide upgrade-k8s step and every node\'s rollout step (new images), no new installer', async () => {
     const d = await changed('lab', (v) => (cluster(v).kubernetesVersion = 'v1.36.5'));
-    expect(d.changed).toEqual(['lab-cp-1-config', 'lab-worker-1-config', 'rollout-kubernetes-upgrade', 'rollout-preflight-health']);
+    expect(d.changed).toEqual(['lab-cp-1-rollout', 'lab-worker-1-rollout', 'rollout-kubernetes-upgrade', 'rollout-preflight-health']);
   });
 
   test('on Talos 1.13, a change to a field that needs a reboot shows a reboot step on exactly the nodes that will reboot', async () => {
     // requiredClaims live in the AuthenticationConfiguration, a machine file on control planes (machine.files: not live on 1.13)
     const d = await changed('prod', (v) => (((v.oidc as Values).issuers as Values[])[0].requiredClaims = { email_verified: 'true', hd: 'example.com' }));
     expect(d.changed.filter((n) => n.endsWith('-reboot'))).toEqual(['prod-cp-1-reboot', 'prod-cp-2-reboot', 'prod-cp-3-reboot']);
-    expect(d.changed.filter((n) => n.endsWith('-upgrade'))).toEqual([]);
+    expect(d.changed.filter((n) => n.endsWith('-rollout'))).toEqual(['prod-cp-1-rollout', 'prod-cp-2-rollout', 'prod-cp-3-rollout']);
   });
 
   test('a change Talos applies live shows no reboot step', async () => {
     const d = await changed('prod', (v) => (nodes(v)[4].labels = { 'topology.kubernetes.io/zone': 'b' }));
-    expect(d.changed).toEqual(['prod-worker-2-config', 'rollout-preflight-health']);
+    expect(d.changed).toEqual(['prod-worker-2-rollout', 'rollout-preflight-health']);
   });
 
   test('a new health timeout changes the gates\' bound, nothing on any node (steps compare their record and do nothing)', async () => {
     const d = await changed('lab', (v) => (v.operations = { healthTimeout: '20m' }));
-    expect(d.changed).toEqual(expect.arrayContaining(['lab-cp-1-config', 'lab-cp-1-upgrade', 'talos-health', 'rollout-preflight-health']));
+    expect(d.changed).toEqual(expect.arrayContaining(['lab-cp-1-rollout', 'talos-health', 'rollout-preflight-health']));
     expect(d.changed.some((n) => n.startsWith('Namespace') || n.endsWith('-apply'))).toBe(false);
   });
 });

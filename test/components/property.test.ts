@@ -65,7 +65,7 @@ test('for any valid stack, every command is a fixed script and every value it ge
       expect(run.error).toBeUndefined();
       const addresses = new Set(values.nodes.map((n) => n.address));
       const cmds = run.registrations.filter((r) => r.type === 'command:local:Command');
-      expect(cmds.length).toBeGreaterThan(values.nodes.length * 3);
+      expect(cmds.length).toBeGreaterThan(values.nodes.length * 2);
       for (const c of cmds) {
         for (const k of ['create', 'update', 'delete']) if (c.raw[k] !== undefined) expect(FIXED.has(c.raw[k] as string)).toBe(true);
         const env = c.raw.environment as Record<string, string>;

@@ -1,7 +1,7 @@
 /**
  * Ordering of node operations: first provision in parallel (graph depth independent of the
  * node count), changes rolled one control plane at a time and workers in batches, each step
- * after the previous group, Talos before Kubernetes before configuration; resets on destroy.
+ * after the previous group, Kubernetes before the nodes' steps; resets on destroy.
  */
 import { exampleValues } from '../helpers';
 import { Registration, Run, ancestors, depths, runProgram } from './harness';
@@ -54,8 +54,10 @@ describe('first provision configures every node at once', () => {
   });
 
   test('the rollout steps that chain nodes do nothing on create but record what the node was provisioned with', () => {
-    const steps = large.registrations.filter((r) => /-(upgrade|config|reboot)$/.test(r.name) && r.type === 'command:local:Command');
+    const steps = large.registrations.filter((r) => /-(rollout|reboot)$/.test(r.name) && r.type === 'command:local:Command');
+    expect(steps.length).toBe(30);
     for (const s of steps) expect(s.raw.create as string).toMatch(/^# First provision: nothing to do; record/);
+    expect(large.byName.get('rollout-kubernetes-upgrade')!.raw.create as string).toMatch(/^# First provision: nothing to do; record/);
     expect(large.byName.get('rollout-preflight-health')!.raw.create).toBeUndefined();
   });
 });
@@ -70,43 +72,43 @@ describe('changes roll through the cluster: control planes one at a time, then w
 
   test('registers', () => expect(run.error).toBeUndefined());
 
-  test.each(['upgrade', 'config'])('pass %s: each control plane after the one before it', (step) => {
-    expect(before(run, `cp-0-${step}`, `cp-1-${step}`)).toBe(true);
-    expect(before(run, `cp-1-${step}`, `cp-2-${step}`)).toBe(true);
-    for (const w of workers) expect(before(run, `cp-2-${step}`, `${w}-${step}`)).toBe(true);
+  test('each control plane after the one before it; every worker after the last control plane', () => {
+    expect(before(run, 'cp-0-reboot', 'cp-1-rollout')).toBe(true);
+    expect(before(run, 'cp-1-reboot', 'cp-2-rollout')).toBe(true);
+    for (const w of workers) expect(before(run, 'cp-2-reboot', `${w}-rollout`)).toBe(true);
   });
 
-  test.each(['upgrade', 'config'])('pass %s: workers in batches of workerBatchSize, batch after batch, never two batches at once', (step) => {
+  test('workers in batches of workerBatchSize, batch after batch, never two batches at once', () => {
     const batches = [['w-0', 'w-1'], ['w-2', 'w-3'], ['w-4']];
-    for (const b of batches) for (const x of b) for (const y of b) if (x !== y) expect(before(run, `${x}-${step}`, `${y}-${step}`)).toBe(false);
-    for (let i = 1; i < batches.length; i++) for (const x of batches[i - 1]) for (const y of batches[i]) expect(before(run, `${x}-${step}`, `${y}-${step}`)).toBe(true);
+    for (const b of batches) for (const x of b) for (const y of b) if (x !== y) expect(before(run, `${x}-rollout`, `${y}-rollout`)).toBe(false);
+    for (let i = 1; i < batches.length; i++) for (const x of batches[i - 1]) for (const y of batches[i]) expect(before(run, `${x}-reboot`, `${y}-rollout`)).toBe(true);
   });
 
   test('every pair of control-plane steps is ordered: no two control planes are ever touched at once', () => {
-    const cpSteps = cps.flatMap((c) => [`${c}-upgrade`, `${c}-config`, `${c}-reboot`]);
-    for (const a of cpSteps)
-      for (const b of cpSteps) if (a !== b && !a.startsWith(b.split('-').slice(0, 2).join('-'))) expect(before(run, a, b) || before(run, b, a)).toBe(true);
+    const cpSteps = cps.flatMap((c) => [`${c}-rollout`, `${c}-reboot`]);
+    for (const a of cpSteps) for (const b of cpSteps) if (a !== b && a.split('-').slice(0, 2).join('-') !== b.split('-').slice(0, 2).join('-')) expect(before(run, a, b) || before(run, b, a)).toBe(true);
   });
 
-  test('a group\'s config step waits for the previous group\'s reboot (the step that ends the previous group, with its health gate)', () => {
-    expect(before(run, 'cp-0-reboot', 'cp-1-config')).toBe(true);
-    expect(before(run, 'cp-0-config', 'cp-0-reboot')).toBe(true);
+  test('a node\'s reboot step follows its own rollout step, and the next group waits for it (the step that ends the group, with its health gate)', () => {
+    expect(before(run, 'cp-0-rollout', 'cp-0-reboot')).toBe(true);
+    expect(before(run, 'cp-0-reboot', 'cp-1-rollout')).toBe(true);
   });
 
-  test('Talos upgrades first, then the Kubernetes upgrade, then configuration; all after the preflight health check', () => {
+  test('the preflight health check, then the Kubernetes upgrade, then the nodes; a node\'s step after its first apply', () => {
+    expect(before(run, 'rollout-preflight-health', 'rollout-kubernetes-upgrade')).toBe(true);
     for (const n of [...cps, ...workers]) {
-      expect(before(run, 'rollout-preflight-health', `${n}-upgrade`)).toBe(true);
-      expect(before(run, `${n}-upgrade`, 'rollout-kubernetes-upgrade')).toBe(true);
-      expect(before(run, 'rollout-kubernetes-upgrade', `${n}-config`)).toBe(true);
-      expect(before(run, `${n}-apply`, `${n}-upgrade`)).toBe(true);
+      expect(before(run, 'rollout-kubernetes-upgrade', `${n}-rollout`)).toBe(true);
+      expect(before(run, `${n}-apply`, `${n}-rollout`)).toBe(true);
+      // a node that joins in the same run is configured before upgrade-k8s looks for it
+      expect(before(run, `${n}-apply`, 'rollout-kubernetes-upgrade')).toBe(true);
     }
   });
 
   test('health gates: control planes check themselves, workers check from the first control plane', () => {
     const env = (n: string) => run.byName.get(n)!.raw.environment as Record<string, string>;
-    expect(env('cp-1-upgrade').BULWARK_HEALTH_NODE).toBe('10.10.1.2');
-    expect(env('w-3-config').BULWARK_HEALTH_NODE).toBe('10.10.1.1');
-    expect(env('w-3-config').BULWARK_TIMEOUT).toBe('15m'); // prod's operations.healthTimeout
+    expect(env('cp-1-rollout').BULWARK_HEALTH_NODE).toBe('10.10.1.2');
+    expect(env('w-3-rollout').BULWARK_HEALTH_NODE).toBe('10.10.1.1');
+    expect(env('w-3-rollout').BULWARK_TIMEOUT).toBe('15m'); // prod's operations.healthTimeout
   });
 });
 

@@ -107,7 +107,7 @@ describe.each(EXAMPLES)('secrets stay secret in %s', (name) => {
     const valid = example(name);
     const firstCp = valid.stack.nodes.find((n) => n.role === 'controlplane')!;
     for (const n of valid.stack.nodes) {
-      const stdin = (run().byName.get(`${n.name}-upgrade`)!.raw.stdin as { value: string }).value;
+      const stdin = (run().byName.get(`${n.name}-rollout`)!.raw.stdin as { value: string }).value;
       const tc = parse(Buffer.from(stdin.split('\n')[0], 'base64').toString('utf8')) as { contexts: Record<string, { endpoints: string[]; nodes: string[] }> };
       const ctx = tc.contexts[valid.stack.cluster.name];
       expect(ctx.nodes).toEqual([n.address]);
