@@ -15,7 +15,7 @@ import { renderStack } from '../core/render/index';
 import { REPO_ROOT } from '../core/stack';
 import * as pulumi from '@pulumi/pulumi';
 import { EXAMPLES, example, exampleValues, testSecrets } from './helpers';
-import { SECRET_SIG, SECRET_SIG_VALUE, runExample } from './components/harness';
+import { SECRET_SIG, SECRET_SIG_VALUE, engineRegistrations, runExample } from './components/harness';
 
 const RESTRICTED = { enforce: 'restricted', audit: 'restricted', warn: 'restricted' } as const;
 const SINGLE_TEAM = { enforce: 'baseline', audit: 'restricted', warn: 'restricted' } as const;
@@ -391,29 +391,31 @@ describe('the policies on the program\'s registered resources', () => {
     const run = await runExample(name, change);
     if (run.error) throw run.error;
     const facts = stackFacts(valuesFromPulumiConfig(pulumi.runtime.allConfig()));
-    const resources = run.registrations.map((r) => stackResource(r.type, r.name, unwrap(r.raw) as Record<string, unknown>));
-    const byUrn = new Map(resources.map((r, i) => [run.registrations[i].urn, r]));
+    // tenant objects reach a policy pack as the typed children the kubernetes provider registers for each ConfigGroup
+    const registrations = engineRegistrations(run);
+    const resources = registrations.map((r) => stackResource(r.type, r.name, unwrap(r.raw) as Record<string, unknown>));
+    const byUrn = new Map(resources.map((r, i) => [registrations[i].urn, r]));
     resources.forEach((r, i) => {
-      (r as { urn: string }).urn = run.registrations[i].urn;
-      r.dependencies.push(...run.registrations[i].dependencies.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => !!x));
+      (r as { urn: string }).urn = registrations[i].urn;
+      r.dependencies.push(...registrations[i].dependencies.map((u) => byUrn.get(u)).filter((x): x is PolicyResource => !!x));
     });
     const found: Record<string, Recorded[]> = {};
     for (const p of bulwarkPolicies(() => facts)) {
       const got: Recorded[] = [];
       if ('validateStack' in p) got.push(...validateStack(p, resources));
-      else for (const r of run.registrations) got.push(...validateResource(p, resourceArgs(r.type, r.name, unwrap(r.raw) as Record<string, unknown>)));
+      else for (const r of registrations) got.push(...validateResource(p, resourceArgs(r.type, r.name, unwrap(r.raw) as Record<string, unknown>)));
       if (got.length) found[p.name] = got;
     }
-    return { run, found };
+    return { run, registrations, found };
   }
 
   const prod0 = stackFacts(exampleValues('prod'));
 
   test.each(EXAMPLES)('%s: no mandatory violation; tenant namespaces and node applies were inspected', async (name) => {
-    const { run, found } = await evaluate(name);
+    const { run, registrations, found } = await evaluate(name);
     const mandatory = Object.keys(found).filter((n) => bulwarkPolicies(() => prod0).find((p) => p.name === n)!.enforcementLevel === 'mandatory');
     expect(mandatory).toEqual([]);
-    const namespaces = run.registrations.filter((r) => r.type === NAMESPACE_TYPE);
+    const namespaces = registrations.filter((r) => r.type === NAMESPACE_TYPE);
     expect(namespaces.length).toBe(exampleValues(name).tenants ? (exampleValues(name).tenants as unknown[]).length : 0);
     const applies = run.registrations.filter((r) => r.type === COMMAND_TYPE && appliesInsecurely(String((unwrap(r.raw) as { create?: string }).create ?? '')));
     expect(applies.length).toBe((exampleValues(name).nodes as unknown[] | undefined)?.length ?? 0);

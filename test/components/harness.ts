@@ -207,3 +207,24 @@ export function appliedObjects(run: Run): AppliedObject[] {
   }
   return out;
 }
+
+/** A Pulumi type token for a Kubernetes object: kubernetes:core/v1:Namespace, kubernetes:rbac.authorization.k8s.io/v1:RoleBinding. */
+export function kubernetesType(o: Record<string, unknown>): string {
+  const apiVersion = String(o.apiVersion);
+  return `kubernetes:${apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`}:${String(o.kind)}`;
+}
+
+/**
+ * The registrations as the engine (and a policy pack) would see them: the program's, plus one
+ * typed child per object of each ConfigGroup, parented to the group and with its dependencies.
+ */
+export function engineRegistrations(run: Run): Registration[] {
+  const children = appliedObjects(run)
+    .filter((a) => a.registration.type === CONFIG_GROUP)
+    .map((a): Registration => {
+      const g = a.registration;
+      const type = kubernetesType(a.object);
+      return { ...g, type, name: a.key, urn: `${g.urn.split('::').slice(0, 2).join('::')}::${g.type}$${type}::${a.key}`, parent: g.urn, custom: true, raw: a.object };
+    });
+  return [...run.registrations, ...children];
+}

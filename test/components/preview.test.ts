@@ -4,7 +4,7 @@
  * on the reboot step of exactly the nodes that will reboot).
  */
 import { exampleValues } from '../helpers';
-import { CONFIG_GROUP, Registration, Run, appliedObjects, runProgram } from './harness';
+import { CONFIG_GROUP, Registration, Run, engineRegistrations, runProgram } from './harness';
 
 type Values = Record<string, unknown>;
 type Diff = { changed: string[]; added: string[]; removed: string[] };
@@ -21,19 +21,17 @@ function comparable(r: Registration, strict: boolean): string {
 }
 
 /**
- * What the engine would diff, by URN and name: every registration (a ConfigGroup without its
- * `objs`), plus one entry per ConfigGroup child, named kind/namespace/name as the kubernetes
- * provider registers it.
+ * What the engine would diff, by URN: every registration, a ConfigGroup's objects as the typed
+ * children the kubernetes provider registers for them (so a ConfigGroup compares without its
+ * `objs`), each named by its last URN part.
  */
 function engineView(run: Run, strict: boolean): Map<string, { name: string; value: string }> {
-  const view = new Map<string, { name: string; value: string }>();
-  for (const r of run.registrations) {
-    const shown = r.type === CONFIG_GROUP ? { ...r, raw: { ...r.raw, objs: undefined } } : r;
-    view.set(r.urn, { name: r.urn.split('::').pop()!, value: comparable(shown, strict) });
-  }
-  for (const a of appliedObjects(run))
-    if (a.registration.type === CONFIG_GROUP) view.set(`${a.registration.urn}$${a.key}`, { name: a.key, value: JSON.stringify(a.object) });
-  return view;
+  return new Map(
+    engineRegistrations(run).map((r) => {
+      const shown = r.type === CONFIG_GROUP ? { ...r, raw: { ...r.raw, objs: undefined } } : r;
+      return [r.urn, { name: r.urn.split('::').pop()!, value: comparable(shown, strict) }];
+    }),
+  );
 }
 
 function diff(a: Run, b: Run, strict = false): Diff {
