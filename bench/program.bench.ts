@@ -6,18 +6,20 @@
  *
  *   npx ts-node --transpile-only bench/program.bench.ts
  *
- * Two columns per size:
- *   ts-node     the program loaded as `pulumi up` loads a TypeScript program (ts-node, with its
- *               source-map support rewriting every stack trace);
- *   plain stacks the same with stack-trace source mapping off (as for a precompiled program).
- * The Pulumi SDK captures a stack trace for every resource and for every output property of
- * it (runtime/debuggable.ts, resource.ts); mapped through source maps that is most of the
- * cost per resource, which is why the two columns differ.
+ * Columns per size, each its own process:
+ *   ts-node        the program loaded as `pulumi up` loads a TypeScript program (ts-node, with
+ *                  its source-map support rewriting every stack trace);
+ *   plain stacks   the same with stack-trace source mapping off (as for a precompiled program);
+ *   promise stacks ts-node with BULWARK_PROMISE_STACKS=1: the Pulumi SDK's promise-leak stack
+ *                  traces kept (components/registration.ts), i.e. what that choice saves;
+ *   SDK floor      as many bare components, Commands and Namespaces, constructed the same way:
+ *                  the SDK's own cost for that many registrations.
  *
  * Target (issue 5): 1,000 nodes + 500 tenants registered in < 10 s and < 1 GB.
  */
 import { execFileSync } from 'node:child_process';
 import * as pulumi from '@pulumi/pulumi';
+import { withoutPromiseStacks } from '../components/registration';
 import { generatedStack } from './generate';
 
 /** Sizes: nodes × tenants. */
@@ -37,7 +39,7 @@ interface Row {
   nodes: number;
   tenants: number;
   resources: number;
-  /** Registrations by kind: components, commands, Kubernetes objects, anything else. */
+  /** Registrations by kind: components (Bulwark's and each tenant's ConfigGroup), commands, Kubernetes objects, anything else. */
   kinds: Kinds;
   ms: number;
   peakMB: number;
@@ -105,13 +107,15 @@ async function floor(k: Kinds): Promise<void> {
     }
   }
   const t0 = process.hrtime.bigint();
-  await pulumi.runtime.runInPulumiStack(async () => {
-    const provider = new k8s.Provider('floor', { kubeconfig: 'bench' });
-    for (let i = 0; i < k.components; i++) new Bare(`c-${i}`);
-    for (let i = 0; i < k.commands; i++) new local.Command(`cmd-${i}`, { create: 'true', environment: { A: 'b' }, stdin: 'x' });
-    for (let i = 0; i < k.kubernetes; i++) new k8s.core.v1.Namespace(`ns-${i}`, { metadata: { name: `ns-${i}` } }, { provider });
-    return {};
-  });
+  await pulumi.runtime.runInPulumiStack(async () =>
+    withoutPromiseStacks(() => {
+      const provider = new k8s.Provider('floor', { kubeconfig: 'bench' });
+      for (let i = 0; i < k.components; i++) new Bare(`c-${i}`);
+      for (let i = 0; i < k.commands; i++) new local.Command(`cmd-${i}`, { create: 'true', environment: { A: 'b' }, stdin: 'x' });
+      for (let i = 0; i < k.kubernetes; i++) new k8s.core.v1.Namespace(`ns-${i}`, { metadata: { name: `ns-${i}` } }, { provider });
+      return {};
+    }),
+  );
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   process.stdout.write(`${JSON.stringify({ ms, peakMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20 })}\n`);
@@ -122,34 +126,36 @@ function floorChild(k: Kinds): { ms: number; peakMB: number } {
   return JSON.parse(out.trim().split('\n').pop()!) as { ms: number; peakMB: number };
 }
 
-function child(nodes: number, tenants: number, plain: boolean): Row {
+function child(nodes: number, tenants: number, mode: 'ts-node' | 'plain' | 'promise-stacks'): Row {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, '--one', String(nodes), String(tenants)], {
     encoding: 'utf8',
     maxBuffer: 1 << 26,
-    env: { ...process.env, BULWARK_BENCH_PLAIN_STACKS: plain ? '1' : '0' },
+    env: { ...process.env, BULWARK_BENCH_PLAIN_STACKS: mode === 'plain' ? '1' : '0', BULWARK_PROMISE_STACKS: mode === 'promise-stacks' ? '1' : '0' },
   });
   return JSON.parse(out.trim().split('\n').pop()!) as Row;
 }
 
 function main(): void {
   const rows = SIZES.map(([n, t]) => {
-    const ts = child(n, t, false);
-    const plain = child(n, t, true);
-    return { ts, plain, floor: floorChild(plain.kinds) };
+    const ts = child(n, t, 'ts-node');
+    const plain = child(n, t, 'plain');
+    const stacks = child(n, t, 'promise-stacks');
+    return { ts, plain, stacks, floor: floorChild(plain.kinds) };
   });
   const cell = (r: { ms: number; peakMB: number }) => `${r.ms.toFixed(0).padStart(8)} ${r.peakMB.toFixed(0).padStart(7)}`;
   console.log('program benchmark: Pulumi mock runtime, validate + render + register every resource; one process per size');
-  console.log('  ts-node:      the program loaded as `pulumi up` loads TypeScript (stack traces source-mapped)');
-  console.log('  plain stacks: the same without source-mapped stack traces (as a precompiled program)');
-  console.log('  SDK floor:    as many bare components, Commands and Namespaces, plain stacks: the SDK\'s own cost');
-  console.log('                              |    ts-node       |   plain stacks   |    SDK floor     |');
-  console.log('nodes  tenants  resources     |  wall ms peak MB |  wall ms peak MB |  wall ms peak MB | components/commands/k8s');
-  for (const { ts, plain, floor: f } of rows)
+  console.log('  ts-node:        the program loaded as `pulumi up` loads TypeScript (stack traces source-mapped)');
+  console.log('  plain stacks:   the same without source-mapped stack traces (as a precompiled program)');
+  console.log("  promise stacks: ts-node with the SDK's promise-leak stack traces kept (BULWARK_PROMISE_STACKS=1)");
+  console.log("  SDK floor:      as many bare components, Commands and Namespaces, plain stacks: the SDK's own cost");
+  console.log('                              |    ts-node       |   plain stacks   |  promise stacks  |    SDK floor     |');
+  console.log('nodes  tenants  resources     |  wall ms peak MB |  wall ms peak MB |  wall ms peak MB |  wall ms peak MB | components/commands/k8s');
+  for (const { ts, plain, stacks, floor: f } of rows)
     console.log(
-      `${String(ts.nodes).padStart(5)}  ${String(ts.tenants).padStart(7)}  ${String(ts.resources).padStart(9)}     | ${cell(ts)} | ${cell(plain)} | ${cell(f)} | ${ts.kinds.components}/${ts.kinds.commands}/${ts.kinds.kubernetes}`,
+      `${String(ts.nodes).padStart(5)}  ${String(ts.tenants).padStart(7)}  ${String(ts.resources).padStart(9)}     | ${cell(ts)} | ${cell(plain)} | ${cell(stacks)} | ${cell(f)} | ${ts.kinds.components}/${ts.kinds.commands}/${ts.kinds.kubernetes}`,
     );
   const big = rows.find((r) => r.ts.nodes === 1000 && r.ts.tenants === 500)!;
-  for (const [label, r] of [['ts-node', big.ts], ['plain stacks', big.plain], ['SDK floor', big.floor]] as const) {
+  for (const [label, r] of [['ts-node', big.ts], ['plain stacks', big.plain], ['promise stacks', big.stacks], ['SDK floor', big.floor]] as const) {
     const met = r.ms < 10_000 && r.peakMB < 1024;
     console.log(`target 1000 nodes + 500 tenants, ${label}: < 10000 ms and < 1024 MB → ${met ? 'met' : 'NOT met'} (${r.ms.toFixed(0)} ms, ${r.peakMB.toFixed(0)} MB)`);
   }

@@ -112,7 +112,7 @@ export class ClusterLayer extends pulumi.ComponentResource {
     for (const [tenant, objects] of args.tenants)
       this.tenants.set(
         tenant,
-        new k8s.yaml.v2.ConfigGroup(`tenant-${tenant}`, { objs: tenantObjects(tenant, objects) }, { parent: this, providers: { kubernetes: this.provider }, dependsOn: clusterWide }),
+        new k8s.yaml.v2.ConfigGroup(`tenant-${tenant}`, { objs: tenantObjects(tenant, objects) }, { parent: this, provider: this.provider, dependsOn: clusterWide }),
       );
     this.registerOutputs({});
   }
