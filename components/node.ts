@@ -2,8 +2,8 @@
  * bulwark:talos:Node — one Talos machine's lifecycle in the stack:
  *
  *   <node>-apply   first apply, in maintenance mode (`talosctl apply-config --insecure`). Runs
- *                  once: later changes to the configuration are rollout steps (<node>-config,
- *                  <node>-reboot, <node>-upgrade in bulwark:talos:Rollout, components/rollout.ts),
+ *                  once: later changes to the configuration are rollout steps (<node>-rollout,
+ *                  <node>-reboot in bulwark:talos:Rollout, components/rollout.ts),
  *                  so it ignores changes to its stdin, and its update command (a new address,
  *                  a new script) applies nothing: never the maintenance API again.
  *   <node>-reset   (operations.resetOnDestroy) `talosctl reset` when the node leaves the stack
