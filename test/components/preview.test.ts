@@ -3,7 +3,12 @@
  * change shows up on exactly the resources it affects (a tenant's on that tenant's, a reboot
  * on the reboot step of exactly the nodes that will reboot).
  */
-import { exampleValues } from '../helpers';
+import { validateValues } from '../../core/stack';
+import { RenderedStack, renderStack } from '../../core/render/index';
+import { objectKey } from '../../core/render/k8s';
+import type { TalosLine } from '../../core/talos/defaults';
+import { configDigest, rebootDigest } from '../../core/talos/reboot';
+import { TODAY, exampleValues, testSecrets } from '../helpers';
 import { CONFIG_GROUP, Registration, Run, engineRegistrations, runProgram } from './harness';
 
 type Values = Record<string, unknown>;
@@ -123,5 +128,34 @@ describe('a change shows on exactly what it affects', () => {
     const d = await changed('lab', (v) => (v.operations = { healthTimeout: '20m' }));
     expect(d.changed).toEqual(expect.arrayContaining(['lab-cp-1-rollout', 'talos-health', 'rollout-preflight-health']));
     expect(d.changed.some((n) => n.startsWith('Namespace') || n.endsWith('-apply'))).toBe(false);
+  });
+});
+
+describe('a new profile changes exactly what its controls change', () => {
+  test('lab, single-team → multi-team: the objects of the controls that changed, the nodes whose configuration changed, nothing else', async () => {
+    const toMultiTeam = (v: Values) => (v.profile = 'multi-team');
+    const d = await changed('lab', toMultiTeam);
+    // What the core renders for each, independently of the program
+    const secrets = await testSecrets();
+    const after = exampleValues('lab');
+    toMultiTeam(after);
+    const [a, b] = [exampleValues('lab'), after].map((v) => renderStack(validateValues('lab', v, { today: TODAY }), secrets));
+    const status = (r: RenderedStack) => new Map(r.posture.controls.map((c) => [c.id, c.status]));
+    const controls = new Set([...status(a)].filter(([id, s]) => status(b).get(id) !== s).map(([id]) => id));
+    expect(controls.size).toBeGreaterThan(0);
+    const objects = (r: RenderedStack) => new Map([...r.plan.objects, ...r.plan.tenantObjects].map((o) => [objectKey(o.object), o]));
+    const [oa, ob] = [objects(a), objects(b)];
+    const differing = [...new Set([...oa.keys(), ...ob.keys()])].filter((k) => JSON.stringify(oa.get(k)?.object) !== JSON.stringify(ob.get(k)?.object));
+    expect(differing.length).toBeGreaterThan(0);
+    // every object of a control whose status changed is in the diff
+    for (const [k, o] of [...oa, ...ob]) if (controls.has(o.control)) expect(differing).toContain(k);
+    const line = String(cluster(exampleValues('lab')).talosVersion).replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
+    const nodeSteps = a.nodes.flatMap((n, i) => [
+      ...(configDigest(n.config) !== configDigest(b.nodes[i].config) || n.installer !== b.nodes[i].installer ? [`${n.name}-rollout`] : []),
+      ...(rebootDigest(n.config, line) !== rebootDigest(b.nodes[i].config, line) ? [`${n.name}-reboot`] : []),
+    ]);
+    expect(nodeSteps.length).toBeGreaterThan(0); // multi-team hardens the machine configuration too
+    // the preview: exactly those objects and node steps (and the preflight check that keys on every step)
+    expect([...d.changed, ...d.added, ...d.removed].sort()).toEqual([...differing, ...nodeSteps, 'rollout-preflight-health'].sort());
   });
 });
