@@ -25,6 +25,8 @@ export interface Registration {
   raw: Record<string, unknown>;
   additionalSecretOutputs: string[];
   ignoreChanges: string[];
+  /** Where the program constructed the resource, as Pulumi records it (file URI and line). */
+  sourcePosition?: { uri: string; line: number };
   deleteBeforeReplace: boolean;
 }
 
@@ -92,6 +94,7 @@ export async function runProgram(values: Record<string, unknown>, opts: RunOptio
           raw: (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
           additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
           ignoreChanges: req.getIgnorechangesList(),
+          sourcePosition: req.getSourceposition() ? { uri: req.getSourceposition().getUri(), line: req.getSourceposition().getLine() } : undefined,
           deleteBeforeReplace: req.getDeletebeforereplace(),
         });
       cb(err, resp);
