@@ -10,7 +10,8 @@
  *
  * A tenant's objects (its Namespace, quota, limits, network policies, bindings) are one
  * `kubernetes:yaml/v2:ConfigGroup`: the provider registers each object as its own typed child
- * (so a preview still lists `ResourceQuota team-c/tenant-quota` on its own), applies the
+ * (a preview still lists `kubernetes:core/v1:ResourceQuota tenant-team-c-team-c/tenant-quota`
+ * on its own), applies the
  * Namespace before the objects that live in it, and the group as a whole waits for every
  * cluster-wide object (admission policies are in force before the first tenant namespace
  * exists). One registration per tenant instead of one per object is what keeps a

@@ -218,16 +218,22 @@ export function kubernetesType(o: Record<string, unknown>): string {
 }
 
 /**
- * The registrations as the engine (and a policy pack) would see them: the program's, plus one
- * typed child per object of each ConfigGroup, parented to the group and with its dependencies.
+ * The registrations as the engine (and a policy pack) would see them: the program's, plus the
+ * typed child the kubernetes provider registers for each object of a ConfigGroup (its
+ * yaml/v2 Construct: parent the group, name `<group>-<namespace>/<name>`, since the resource
+ * prefix defaults to the group's name). The group itself registers only once the resources it
+ * depends on exist, so its children come after them.
  */
 export function engineRegistrations(run: Run): Registration[] {
   const children = appliedObjects(run)
     .filter((a) => a.registration.type === CONFIG_GROUP)
     .map((a): Registration => {
       const g = a.registration;
+      const m = a.object.metadata as { name: string; namespace?: string };
       const type = kubernetesType(a.object);
-      return { ...g, type, name: a.key, urn: `${g.urn.split('::').slice(0, 2).join('::')}::${g.type}$${type}::${a.key}`, parent: g.urn, custom: true, raw: a.object };
+      const name = `${g.name}-${m.namespace ? `${m.namespace}/` : ''}${m.name}`;
+      const [stack, project, typeChain] = g.urn.split('::');
+      return { ...g, type, name, urn: `${stack}::${project}::${typeChain}$${type}::${name}`, parent: g.urn, dependencies: [], custom: true, raw: a.object };
     });
   return [...run.registrations, ...children];
 }

@@ -5,7 +5,7 @@
  */
 import { validateValues } from '../../core/stack';
 import { RenderedStack, renderStack } from '../../core/render/index';
-import { objectKey } from '../../core/render/k8s';
+import { K8sObject, objectKey } from '../../core/render/k8s';
 import type { TalosLine } from '../../core/talos/defaults';
 import { configDigest, rebootDigest } from '../../core/talos/reboot';
 import { TODAY, exampleValues, testSecrets } from '../helpers';
@@ -28,13 +28,16 @@ function comparable(r: Registration, strict: boolean): string {
 /**
  * What the engine would diff, by URN: every registration, a ConfigGroup's objects as the typed
  * children the kubernetes provider registers for them (so a ConfigGroup compares without its
- * `objs`), each named by its last URN part.
+ * `objs`). Named by the last URN part; a ConfigGroup's child by kind/namespace/name, as the
+ * cluster-wide objects are, for readable expectations.
  */
 function engineView(run: Run, strict: boolean): Map<string, { name: string; value: string }> {
+  const groups = new Set(run.registrations.filter((r) => r.type === CONFIG_GROUP).map((r) => r.urn));
   return new Map(
     engineRegistrations(run).map((r) => {
       const shown = r.type === CONFIG_GROUP ? { ...r, raw: { ...r.raw, objs: undefined } } : r;
-      return [r.urn, { name: r.urn.split('::').pop()!, value: comparable(shown, strict) }];
+      const name = groups.has(r.parent) ? objectKey(r.raw as unknown as K8sObject) : r.urn.split('::').pop()!;
+      return [r.urn, { name, value: comparable(shown, strict) }];
     }),
   );
 }
