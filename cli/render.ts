@@ -10,7 +10,8 @@ import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
 import { StackConfigError } from '../core/config/errors';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
-import { REPO_ROOT, loadStack } from '../core/stack';
+import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
+import { REPO_ROOT, loadStack, today } from '../core/stack';
 import { SecretsFileError, obtainSecrets, writeSecretsFile } from './secrets-file';
 
 const USAGE = 'usage: npm run render -- (--stack <name> | --stack-file <path>) [--out <dir>] [--secrets <file>]';
@@ -35,7 +36,9 @@ export async function main(argv: string[]): Promise<number> {
   const stackDir = join(outRoot, valid.name);
   const secrets = await obtainSecrets(values.secrets && resolve(values.secrets), join(stackDir, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
-  const rendered = renderStack(valid, secrets.bundle, {
+  // The talosconfig carries this quarter's admin client certificate, as the Pulumi program's does.
+  const clients = await withQuarterlyAdminClient(secrets.bundle, new Date(`${today()}T00:00:00Z`));
+  const rendered = renderStack(valid, clients, {
     ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
     verification: loadVerification(REPO_ROOT),
   });

@@ -10,6 +10,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { parse } from 'yaml';
 import type { ValidStack } from '../core/config/validate';
+import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { CATALOGUE } from '../core/controls/catalogue';
 import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
@@ -17,6 +18,7 @@ import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
 import { userKubeconfig } from '../core/render/clients';
 import { RenderedStack, renderStack, toYaml } from '../core/render/index';
+import { today } from '../core/stack';
 import { execKubeconfig, kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
 import type { TalosLine } from '../core/talos/defaults';
 import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
@@ -68,6 +70,9 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   const ops = plan.operations;
   const line = stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
   const secrets = new ClusterSecrets('cluster-secrets');
+  // What every client configuration is made from: the bundle, with this quarter's admin client
+  // certificate (core/secrets/admin-client.ts; the one generated with the bundle expires).
+  const bundle = secrets.bundle.apply((b) => withQuarterlyAdminClient(b, new Date(`${today()}T00:00:00Z`)));
   // The real render is memoised per bundle and kept out of Output values: Pulumi walks an
   // Output's whole value each time it is awaited, and this one is large (every machine config).
   const renders = new WeakMap<SecretsBundle, RenderedStack>();
@@ -76,11 +81,11 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     if (!r) renders.set(b, (r = renderStack(valid, b)));
     return r;
   };
-  const fromRender = <T>(f: (r: RenderedStack) => T) => secrets.bundle.apply((b) => f(real(b)));
+  const fromRender = <T>(f: (r: RenderedStack) => T) => bundle.apply((b) => f(real(b)));
 
   const cps = plan.nodes.filter((n) => n.role === 'controlplane');
   const first = cps[0];
-  const scoped = (endpoint: string, node: string) => pulumi.secret(secrets.bundle.apply((b) => scopedTalosconfig(stack.cluster.name, endpoint, node, b)));
+  const scoped = (endpoint: string, node: string) => pulumi.secret(bundle.apply((b) => scopedTalosconfig(stack.cluster.name, endpoint, node, b)));
   const configOf = (i: number) => pulumi.secret(fromRender((r) => r.nodes[i].config));
   const digestOf = (i: number) => pulumi.unsecret(fromRender((r) => configDigest(r.nodes[i].config)));
   const rebootDigests = plan.nodes.map((n) => rebootDigest(n.config, line));
@@ -134,7 +139,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     healthTimeout: ops.healthTimeout,
   });
 
-  const breakGlass = pulumi.secret(secrets.bundle.apply((b) => toYaml(execKubeconfig(stack, b, first.address))));
+  const breakGlass = pulumi.secret(bundle.apply((b) => toYaml(execKubeconfig(stack, b, first.address))));
   // On destroy, Kubernetes objects go before any node is reset: the provider depends on every reset.
   const resetResources = [...nodes.values()].flatMap((n) => (n.reset ? [n.reset] : []));
   new ClusterLayer('cluster', {

@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { run } from '../cli/render';
+import { readSecretsFile } from '../cli/secrets-file';
+import { quarterlyAdminClient } from '../core/secrets/admin-client';
 import { REPO_ROOT } from '../core/stack';
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -56,6 +58,13 @@ describe('npm run render', () => {
     expect(r.out).toMatch(/secrets: {2}reused/);
     expect(readFileSync(join(out, 'lab/secrets.yaml'), 'utf8')).toBe(secrets);
     expect(readFileSync(join(out, 'lab/nodes/lab-cp-1.yaml'), 'utf8')).toBe(before);
+  });
+
+  it('the talosconfig carries this quarter\'s admin client certificate, re-issued from the bundle\'s OS CA', async () => {
+    const bundle = readSecretsFile(join(out, 'lab/secrets.yaml'));
+    const admin = await quarterlyAdminClient(bundle, new Date('2026-11-26T00:00:00Z'));
+    const tc = parse(readFileSync(join(out, 'lab/talosconfig'), 'utf8')) as { contexts: Record<string, { crt: string; key: string }> };
+    expect(Object.values(tc.contexts).map((c) => [c.crt, c.key])).toEqual([[admin.crt, admin.key]]);
   });
 
   it('takes --secrets and --stack-file', async () => {

@@ -1,8 +1,9 @@
 /**
  * Cluster secrets in the layout of Talos's secrets bundle (`talosctl gen secrets`):
- * CAs as base64 of PEM, tokens, the secretbox key. One extra key, `clients`, holds the Talos
- * API admin client certificate issued at generation time, so that rendering the talosconfig
- * needs no clock and no randomness.
+ * CAs as base64 of PEM, tokens, the secretbox key. One extra key, `clients`, holds a Talos
+ * API admin client certificate, so that rendering a talosconfig from a bundle needs no clock
+ * and no randomness. The one issued at generation lasts a year; the program and the render
+ * CLI render with this quarter's instead (admin-client.ts).
  */
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { z } from 'zod';

@@ -8,6 +8,7 @@ import 'reflect-metadata';
 import { KeyObject, generateKeyPairSync, randomBytes, randomInt, webcrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 import type { SecretsBundle } from './bundle';
+import { issueAdminCertificate, talosEd25519Pem } from './admin-client';
 import { toB64 } from './bundle';
 
 x509.cryptoProvider.set(webcrypto as unknown as Parameters<typeof x509.cryptoProvider.set>[0]);
@@ -29,7 +30,6 @@ interface KeyPair {
 }
 
 async function keyPair(alg: Alg): Promise<KeyPair> {
-  const subtle = webcrypto.subtle;
   if (alg === 'ecdsa') {
     const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const algo = { name: 'ECDSA', namedCurve: 'P-256' };
@@ -39,13 +39,7 @@ async function keyPair(alg: Alg): Promise<KeyPair> {
     };
   }
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
-  void subtle;
-  return {
-    // Talos's crypto library labels Ed25519 PKCS#8 keys this way.
-    privatePem: pkcs8.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, '-----$1 ED25519 PRIVATE KEY-----'),
-    crypto: await importPair(privateKey, publicKey, { name: 'Ed25519' }),
-  };
+  return { privatePem: talosEd25519Pem(privateKey), crypto: await importPair(privateKey, publicKey, { name: 'Ed25519' }) };
 }
 
 async function importPair(priv: KeyObject, pub: KeyObject, algo: webcrypto.EcKeyImportParams | webcrypto.Algorithm): Promise<webcrypto.CryptoKeyPair> {
@@ -85,20 +79,10 @@ async function certificateAuthority(alg: Alg, subject: string, now: Date): Promi
 /** The Talos API admin client certificate (O=os:admin), signed by the OS CA. */
 async function adminClient(ca: { pair: KeyPair; cert: x509.X509Certificate }, now: Date): Promise<{ crt: string; key: string }> {
   const pair = await keyPair('ed25519');
-  const cert = await x509.X509CertificateGenerator.create({
+  const cert = await issueAdminCertificate({ cert: ca.cert, key: ca.pair.crypto.privateKey }, pair.crypto.publicKey, {
     serialNumber: serial(),
-    subject: 'O=os:admin',
-    issuer: ca.cert.subject,
     notBefore: now,
     notAfter: new Date(now.getTime() + ADMIN_CLIENT_VALIDITY_DAYS * 86400_000),
-    signingAlgorithm: signingAlg('ed25519'),
-    publicKey: pair.crypto.publicKey,
-    signingKey: ca.pair.crypto.privateKey,
-    extensions: [
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
-      new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.clientAuth]),
-      await x509.AuthorityKeyIdentifierExtension.create(ca.pair.crypto.publicKey),
-    ],
   });
   return { crt: cert.toString('pem'), key: pair.privatePem };
 }

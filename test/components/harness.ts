@@ -48,6 +48,8 @@ export interface RunOptions {
   secrets?: SecretsBundle;
   /** Call the program without a root stack resource (a rejected stack would crash the test process). */
   bare?: boolean;
+  /** The date the program runs on (YYYY-MM-DD); the tests' fixed day by default. */
+  today?: string;
 }
 
 /** Raw config values → the PULUMI_CONFIG map Pulumi would pass (structured values as JSON text). */
@@ -56,7 +58,7 @@ export function configMap(values: Record<string, unknown>): Record<string, strin
 }
 
 export async function runProgram(values: Record<string, unknown>, opts: RunOptions = {}): Promise<Run> {
-  process.env.BULWARK_TODAY = TODAY;
+  process.env.BULWARK_TODAY = opts.today ?? TODAY;
   const bundle = opts.secrets ?? (await testSecrets());
   const registrations: Registration[] = [];
   let stackOutputs: Record<string, unknown> = {};

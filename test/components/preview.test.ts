@@ -162,3 +162,22 @@ describe('a new profile changes exactly what its controls change', () => {
     expect([...d.changed, ...d.added, ...d.removed].sort()).toEqual([...differing, ...nodeSteps, 'rollout-preflight-health'].sort());
   });
 });
+
+describe('the admin client certificate is re-issued each quarter', () => {
+  const on = async (today: string) => runProgram(exampleValues('prod'), { stack: 'prod', today });
+
+  test('another day of the same quarter: no change at all', async () => {
+    expect(diff(await on('2026-10-01'), await on('2026-12-31'), true)).toEqual({ changed: [], added: [], removed: [] });
+  });
+
+  test('a new quarter: the commands that carry a talosconfig and the Kubernetes provider see a new secret; no first apply, no Kubernetes object', async () => {
+    const [before, after] = [await on('2026-12-31'), await on('2027-01-01')];
+    const d = diff(before, after);
+    expect(d.added).toEqual([]);
+    expect(d.removed).toEqual([]);
+    expect(d.changed).toEqual(expect.arrayContaining(['prod-cp-1-rollout', 'prod-worker-3-reboot', 'rollout-kubernetes-upgrade', 'rollout-preflight-health', 'cluster-kubernetes']));
+    expect(d.changed.every((n) => /-(rollout|reboot|upgrade|health|kubeconfig)$/.test(n) || n === 'cluster-kubernetes')).toBe(true);
+    // only their secret stdin: the values each step compares with its record are the same, so no node is touched
+    for (const n of d.changed.filter((x) => x !== 'cluster-kubernetes')) expect(after.byName.get(n)!.raw.environment).toEqual(before.byName.get(n)!.raw.environment);
+  });
+});

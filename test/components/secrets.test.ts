@@ -10,11 +10,13 @@ import fc from 'fast-check';
 import { parse } from 'yaml';
 import { PLACEHOLDER_SECRETS } from '../../core/ops/placeholder';
 import { renderStack } from '../../core/render/index';
+import { quarterlyAdminClient, withQuarterlyAdminClient } from '../../core/secrets/admin-client';
 import { checkSecrets, fromB64, SecretsBundle } from '../../core/secrets/bundle';
 import { REPO_ROOT } from '../../core/stack';
+import { scopedTalosconfig } from '../../core/talos/clients';
 import { rebootDigest } from '../../core/talos/reboot';
 import { secretsProvider } from '../../components/secrets';
-import { EXAMPLES, example, testSecrets } from '../helpers';
+import { EXAMPLES, TODAY, example, testSecrets } from '../helpers';
 import { Run, isSecretValue, runExample } from './harness';
 
 /** Every private value of a bundle, in every form it could leak in (base64 and decoded, each key line). */
@@ -97,22 +99,32 @@ describe.each(EXAMPLES)('secrets stay secret in %s', (name) => {
   });
 
   test('no private key, token or cluster secret appears in any plain input or plain stack output', async () => {
-    const material = privateMaterial(await testSecrets());
+    const b = await testSecrets();
+    // the admin client the program actually uses is this quarter's (core/secrets/admin-client.ts)
+    const material = [...privateMaterial(b), ...privateMaterial(await withQuarterlyAdminClient(b, new Date(`${TODAY}T00:00:00Z`)))];
     const plain = [...run().registrations.flatMap((r) => plainStrings(r.raw)), ...plainStrings(run().stackOutputs)];
     expect(plain.length).toBeGreaterThan(100);
     for (const s of plain) for (const m of material) if (s.includes(m)) throw new Error(`secret material in a plain value: ${s.slice(0, 80)}…`);
   });
 
-  test('each node\'s commands hold a talosconfig for that node, through its health endpoint', () => {
+  test('each node\'s commands hold a talosconfig for that node, through its health endpoint, with this quarter\'s admin certificate', async () => {
     const valid = example(name);
     const firstCp = valid.stack.nodes.find((n) => n.role === 'controlplane')!;
+    const b = await testSecrets();
+    const admin = await quarterlyAdminClient(b, new Date(`${TODAY}T00:00:00Z`));
+    expect(admin.crt).not.toBe(b.clients.talosAdmin.crt);
     for (const n of valid.stack.nodes) {
       const stdin = (run().byName.get(`${n.name}-rollout`)!.raw.stdin as { value: string }).value;
-      const tc = parse(Buffer.from(stdin.split('\n')[0], 'base64').toString('utf8')) as { contexts: Record<string, { endpoints: string[]; nodes: string[] }> };
+      const tc = parse(Buffer.from(stdin.split('\n')[0], 'base64').toString('utf8')) as { contexts: Record<string, { endpoints: string[]; nodes: string[]; crt: string; key: string }> };
       const ctx = tc.contexts[valid.stack.cluster.name];
       expect(ctx.nodes).toEqual([n.address]);
       expect(ctx.endpoints).toEqual([n.role === 'controlplane' ? n.address : firstCp.address]);
+      expect([ctx.crt, ctx.key]).toEqual([admin.crt, admin.key]);
     }
+    // the talosconfig output and the break-glass kubeconfig too
+    const out = run().stackOutputs as Record<string, { value: string }>;
+    expect(out.talosconfig.value).toContain(admin.crt);
+    expect(out.breakGlassKubeconfig.value).toContain(Buffer.from(scopedTalosconfig(valid.stack.cluster.name, firstCp.address, firstCp.address, { ...b, clients: { talosAdmin: admin } }), 'utf8').toString('base64'));
   });
 });
 
