@@ -11,10 +11,9 @@
  * A tenant's objects (its Namespace, quota, limits, network policies, bindings) are one
  * `kubernetes:yaml/v2:ConfigGroup`: the provider registers each object as its own typed child
  * (a preview still lists `kubernetes:core/v1:ResourceQuota tenant-team-c-team-c/tenant-quota`
- * on its own), applies the
- * Namespace before the objects that live in it, and the group as a whole waits for every
- * cluster-wide object (admission policies are in force before the first tenant namespace
- * exists). One registration per tenant instead of one per object is what keeps a
+ * on its own), applies the Namespace before the objects that live in it, and registers them
+ * only once the group's dependencies exist: every cluster-wide object (admission policies are
+ * in force before the first tenant namespace exists). One registration per tenant instead of one per object is what keeps a
  * 500-tenant stack's program inside its time and memory budget (bench/program.bench.ts):
  * the Pulumi SDK keeps every output of every resource in memory as a chain of promises.
  */
