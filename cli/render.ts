@@ -11,7 +11,7 @@ import { StackConfigError } from '../core/config/errors';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { REPO_ROOT, loadStack, today } from '../core/stack';
+import { REPO_ROOT, loadStack, todayDate } from '../core/stack';
 import { SecretsFileError, obtainSecrets, writeSecretsFile } from './secrets-file';
 
 const USAGE = 'usage: npm run render -- (--stack <name> | --stack-file <path>) [--out <dir>] [--secrets <file>]';
@@ -37,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   const secrets = await obtainSecrets(values.secrets && resolve(values.secrets), join(stackDir, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
   // The talosconfig carries this quarter's admin client certificate, as the Pulumi program's does.
-  const clients = await withQuarterlyAdminClient(secrets.bundle, new Date(`${today()}T00:00:00Z`));
+  const clients = await withQuarterlyAdminClient(secrets.bundle, todayDate());
   const rendered = renderStack(valid, clients, {
     ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
     verification: loadVerification(REPO_ROOT),

@@ -18,7 +18,7 @@ import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
 import { userKubeconfig } from '../core/render/clients';
 import { RenderedStack, renderStack, toYaml } from '../core/render/index';
-import { today } from '../core/stack';
+import { todayDate } from '../core/stack';
 import { execKubeconfig, kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
 import type { TalosLine } from '../core/talos/defaults';
 import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
@@ -72,7 +72,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   const secrets = new ClusterSecrets('cluster-secrets');
   // What every client configuration is made from: the bundle, with this quarter's admin client
   // certificate (core/secrets/admin-client.ts; the one generated with the bundle expires).
-  const bundle = secrets.bundle.apply((b) => withQuarterlyAdminClient(b, new Date(`${today()}T00:00:00Z`)));
+  const bundle = secrets.bundle.apply((b) => withQuarterlyAdminClient(b, todayDate()));
   // The real render is memoised per bundle and kept out of Output values: Pulumi walks an
   // Output's whole value each time it is awaited, and this one is large (every machine config).
   const renders = new WeakMap<SecretsBundle, RenderedStack>();

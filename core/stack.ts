@@ -15,6 +15,11 @@ export function today(): string {
   return process.env.BULWARK_TODAY ?? new Date().toISOString().slice(0, 10);
 }
 
+/** today() as a Date (midnight UTC): what dated work (certificate windows) keys on, so tests can fix it. */
+export function todayDate(): Date {
+  return new Date(`${today()}T00:00:00Z`);
+}
+
 export function stackFilePath(stack: string, root = REPO_ROOT): string {
   return join(root, 'stacks', `Pulumi.${stack}.yaml`);
 }

@@ -4,6 +4,7 @@
  * Pulumi's secret markers intact), additionalSecretOutputs and ignoreChanges.
  */
 import * as pulumi from '@pulumi/pulumi';
+import { K8sObject, objectKey } from '../../core/render/k8s';
 import type { SecretsBundle } from '../../core/secrets/bundle';
 import { TODAY, exampleValues, testSecrets } from '../helpers';
 
@@ -195,10 +196,7 @@ export interface AppliedObject {
   registration: Registration;
 }
 
-const keyOf = (o: Record<string, unknown>) => {
-  const m = o.metadata as { name: string; namespace?: string };
-  return [o.kind, m.namespace, m.name].filter(Boolean).join('/');
-};
+const keyOf = (o: Record<string, unknown>) => objectKey(o as unknown as K8sObject);
 
 /**
  * Every Kubernetes object a run applies. The kubernetes provider registers one typed child per
