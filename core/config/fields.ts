@@ -7,6 +7,7 @@
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { quote } from './errors';
 
 const SHELL_META = /[;&|`$<>()\\'"!*?{}[\]~#\s]/;
 
@@ -23,7 +24,7 @@ const DNS_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-
 export const dnsLabel = (what: string) =>
   z.string().refine((v) => DNS_LABEL.test(v), {
     error: (iss) =>
-      `${JSON.stringify(iss.input)} is not a valid ${what}${metaHint(String(iss.input))}; use a DNS label: ` +
+      `${quote(iss.input)} is not a valid ${what}${metaHint(String(iss.input))}; use a DNS label: ` +
       'lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters (e.g. "cp-1")',
   });
 
@@ -32,12 +33,12 @@ export function isHostname(v: string): boolean {
 }
 
 export const ipAddress = z.string().refine((v) => isIP(v) !== 0, {
-  error: (iss) => `${JSON.stringify(iss.input)} is not an IP address${metaHint(String(iss.input))}; use e.g. 10.0.0.10 or fd00::10`,
+  error: (iss) => `${quote(iss.input)} is not an IP address${metaHint(String(iss.input))}; use e.g. 10.0.0.10 or fd00::10`,
 });
 
 export const address = z.string().refine((v) => isIP(v) !== 0 || isHostname(v), {
   error: (iss) =>
-    `${JSON.stringify(iss.input)} is neither an IP address nor a hostname${metaHint(String(iss.input))}; ` +
+    `${quote(iss.input)} is neither an IP address nor a hostname${metaHint(String(iss.input))}; ` +
     'use an IPv4/IPv6 address (10.0.0.11) or a DNS name (node-1.example.com)',
 });
 
@@ -56,7 +57,7 @@ export const cidr = z.string().refine(
   },
   {
     error: (iss) =>
-      `${JSON.stringify(iss.input)} is not a CIDR network${metaHint(String(iss.input))}; use an address with its prefix length and no host bits set, e.g. 10.244.0.0/16`,
+      `${quote(iss.input)} is not a CIDR network${metaHint(String(iss.input))}; use an address with its prefix length and no host bits set, e.g. 10.244.0.0/16`,
   },
 );
 
@@ -90,7 +91,7 @@ function toRange(v: string): [ipaddr.IPv4 | ipaddr.IPv6, number] | undefined {
 
 export const version = (what: string, example: string) =>
   z.string().refine((v) => /^v\d+\.\d+\.\d+(-[0-9A-Za-z.]+)?$/.test(v), {
-    error: (iss) => `${JSON.stringify(iss.input)} is not a ${what} version${metaHint(String(iss.input))}; write it as ${example}`,
+    error: (iss) => `${quote(iss.input)} is not a ${what} version${metaHint(String(iss.input))}; write it as ${example}`,
   });
 
 export const httpsUrl = (what: string) =>
@@ -106,8 +107,8 @@ export const httpsUrl = (what: string) =>
     {
       error: (iss) => {
         const v = String(iss.input);
-        if (/^http:/i.test(v)) return `${JSON.stringify(v)} uses http; ${what} must be https, e.g. ${v.replace(/^http:/i, 'https:')}`;
-        return `${JSON.stringify(v)} is not an https URL${metaHint(v)}; ${what} must look like https://host[:port][/path] without credentials, query or fragment`;
+        if (/^http:/i.test(v)) return `${quote(v)} uses http; ${what} must be https, e.g. ${quote(v.replace(/^http:/i, 'https:'))}`;
+        return `${quote(v)} is not an https URL${metaHint(v)}; ${what} must look like https://host[:port][/path] without credentials, query or fragment`;
       },
     },
   );
@@ -119,7 +120,7 @@ export const quantity = z.union([z.number().nonnegative(), z.string()]).transfor
   if (!QUANTITY.test(s)) {
     ctx.addIssue({
       code: 'custom',
-      message: `${JSON.stringify(v)} is not a Kubernetes quantity; use e.g. "500m", "2", "4Gi" or "100M"`,
+      message: `${quote(v)} is not a Kubernetes quantity; use e.g. "500m", "2", "4Gi" or "100M"`,
     });
     return z.NEVER;
   }
@@ -131,26 +132,26 @@ const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 
 export const labelKey = z.string().refine((v) => LABEL_NAME.test(v) && v.length <= 316, {
   error: (iss) =>
-    `${JSON.stringify(iss.input)} is not a Kubernetes label key${metaHint(String(iss.input))}; use [prefix/]name, e.g. example.com/pool or pool`,
+    `${quote(iss.input)} is not a Kubernetes label key${metaHint(String(iss.input))}; use [prefix/]name, e.g. example.com/pool or pool`,
 });
 export const labelValue = z.string().refine((v) => LABEL_VALUE.test(v), {
   error: (iss) =>
-    `${JSON.stringify(iss.input)} is not a Kubernetes label value${metaHint(String(iss.input))}; use at most 63 letters, digits, "-", "_" or "."`,
+    `${quote(iss.input)} is not a Kubernetes label value${metaHint(String(iss.input))}; use at most 63 letters, digits, "-", "_" or "."`,
 });
 export const labels = z.record(labelKey, labelValue);
 
 /** Durations as Go's time.ParseDuration writes them (Talos and Kubernetes take that form). */
 export const duration = z.string().refine((v) => /^(\d+(h|m|s))+$/.test(v) && !/^0+[hms]$/.test(v), {
-  error: (iss) => `${JSON.stringify(iss.input)} is not a duration; write it as e.g. 1h, 30m or 1h30m`,
+  error: (iss) => `${quote(iss.input)} is not a duration; write it as e.g. 1h, 30m or 1h30m`,
 });
 
 export const isoDate = z.string().refine((v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && !Number.isNaN(Date.parse(`${v}T00:00:00Z`)), {
-  error: (iss) => `${JSON.stringify(iss.input)} is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31`,
+  error: (iss) => `${quote(iss.input)} is not a date; write it as YYYY-MM-DD, e.g. 2027-03-31`,
 });
 
 /** Names of OIDC groups and claims: printable, no control characters, no shell metacharacters. */
 export const groupName = z.string().min(1).refine((v) => !/[\s;&|`$<>\\'"]/.test(v) && v.length <= 256, {
   error: (iss) =>
-    `${JSON.stringify(iss.input)} is not usable as a group or claim name${metaHint(String(iss.input))}; use letters, digits and . _ - : / @ only`,
+    `${quote(iss.input)} is not usable as a group or claim name${metaHint(String(iss.input))}; use letters, digits and . _ - : / @ only`,
 });
 

@@ -6,10 +6,11 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { checkGroupRef, checkIssuers, groupNameOf, prefixedGroup } from '../auth/groups';
 import type { Control } from '../controls/types';
 import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
-import { ConfigProblem, StackConfigError, keyPath } from './errors';
+import { ConfigProblem, StackConfigError, keyPath, brief, quote } from './errors';
 import { overlaps } from './fields';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
@@ -32,10 +33,10 @@ const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node
 function zodProblems(error: z.ZodError, prefix: PropertyKey[]): ConfigProblem[] {
   return error.issues.map((i) => {
     const path = keyPath([...prefix, ...i.path]);
-    if (i.code === 'unrecognized_keys') return { path, message: `has unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}; check the spelling against docs/configuration.md` };
+    if (i.code === 'unrecognized_keys') return { path, message: `has unknown key(s) ${i.keys.map((k) => quote(k)).join(', ')}; check the spelling against docs/configuration.md` };
     if (i.code === 'invalid_type' && i.input === undefined)
       return { path, message: i.message.startsWith('Invalid input') ? `is missing; it is required (${i.expected})` : i.message };
-    if (i.code === 'invalid_value' && 'values' in i) return { path, message: `is ${JSON.stringify(i.input)}; it must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
+    if (i.code === 'invalid_value' && 'values' in i) return { path, message: `is ${quote(i.input)}; it must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
     return { path, message: i.message };
   });
 }
@@ -57,7 +58,8 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
       const items: unknown[] = [];
       value.forEach((item, i) => {
         const elem = ((field as unknown as z.ZodDefault<z.ZodArray<z.ZodType>>).unwrap() as z.ZodArray<z.ZodType>).element;
-        const r = elem.safeParse(item);
+        // reportInput: without it zod's issues carry no input, and every wrong type read as "missing"
+        const r = elem.safeParse(item, { reportInput: true });
         // Failed items keep their place (as holes) so later messages name the right index.
         items.push(r.success ? r.data : undefined);
         if (!r.success) problems.push(...zodProblems(r.error, [key, i]));
@@ -65,7 +67,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
       parsed[key] = items;
       continue;
     }
-    const r = field.safeParse(value);
+    const r = field.safeParse(value, { reportInput: true });
     if (r.success) parsed[key] = r.data;
     else problems.push(...zodProblems(r.error, [key]));
   }
@@ -78,7 +80,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   if (typeof stack.profile === 'string') {
     const base = opts.profiles.get(stack.profile);
     const known = [...opts.profiles.values()].filter((p) => !p.overlay).map((p) => p.name).sort();
-    if (!base || base.overlay) add(['profile'], `is "${stack.profile}", which is not a known profile; known: ${known.join(', ')}`);
+    if (!base || base.overlay) add(['profile'], `is ${quote(stack.profile)}, which is not a known profile; known: ${known.join(', ')}`);
     else if (stack.site === 'edge') {
       const edge = opts.profiles.get('edge');
       if (!edge) add(['site'], 'is edge, but no "edge" overlay profile is installed in profiles/');
@@ -109,11 +111,11 @@ function checkCluster(cluster: StackConfig['cluster'], nodes: (NodeConfig | unde
   const talos = minorOf(cluster.talosVersion);
   const k8s = minorOf(cluster.kubernetesVersion);
   const support = TALOS_KUBERNETES_SUPPORT[talos];
-  if (!support) add(['cluster', 'talosVersion'], `is Talos ${cluster.talosVersion}; Bulwark supports the Talos ${Object.keys(TALOS_KUBERNETES_SUPPORT).join(' and ')} lines (e.g. v1.13.9, v1.14.1)`);
+  if (!support) add(['cluster', 'talosVersion'], `is Talos ${brief(cluster.talosVersion)}; Bulwark supports the Talos ${Object.keys(TALOS_KUBERNETES_SUPPORT).join(' and ')} lines (e.g. v1.13.9, v1.14.1)`);
   else if (compareMinor(k8s, support.min) < 0 || compareMinor(k8s, support.max) > 0)
-    add(['cluster', 'kubernetesVersion'], `is ${cluster.kubernetesVersion}, which Talos ${talos} does not support; Talos ${talos} runs Kubernetes ${support.min} to ${support.max}`);
+    add(['cluster', 'kubernetesVersion'], `is ${brief(cluster.kubernetesVersion)}, which Talos ${talos} does not support; Talos ${talos} runs Kubernetes ${support.min} to ${support.max}`);
   if (support && compareMinor(cluster.contract, talos) > 0)
-    add(['cluster', 'contract'], `is ${cluster.contract}, newer than Talos ${cluster.talosVersion} understands; use contract ${talos} or upgrade Talos first`);
+    add(['cluster', 'contract'], `is ${cluster.contract}, newer than Talos ${brief(cluster.talosVersion)} understands; use contract ${talos} or upgrade Talos first`);
 
   const subnets = [
     ...cluster.podSubnets.map((c, i) => ({ c, path: ['cluster', 'podSubnets', i] as PropertyKey[], what: 'pod subnet' })),
@@ -143,7 +145,7 @@ function checkNodes(nodes: (NodeConfig | undefined)[], allowEven: boolean, add: 
   const seenAddr = new Map<string, number>();
   nodes.forEach((n, i) => {
     if (!n) return;
-    if (seen.has(n.name)) add(['nodes', i, 'name'], `"${n.name}" is already the name of bulwark:nodes[${seen.get(n.name)}]; node names must be unique`);
+    if (seen.has(n.name)) add(['nodes', i, 'name'], `${quote(n.name)} is already the name of bulwark:nodes[${seen.get(n.name)}]; node names must be unique`);
     else seen.set(n.name, i);
     if (seenAddr.has(n.address)) add(['nodes', i, 'address'], `${n.address} is already the address of bulwark:nodes[${seenAddr.get(n.address)}]; node addresses must be unique`);
     else seenAddr.set(n.address, i);
@@ -155,12 +157,12 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
   const nodes = nodeList.filter((n): n is NodeConfig => !!n);
   tenants.forEach((t, i) => {
     if (!t) return;
-    if (seen.has(t.name)) add(['tenants', i, 'name'], `"${t.name}" is already bulwark:tenants[${seen.get(t.name)}]; tenant names must be unique`);
+    if (seen.has(t.name)) add(['tenants', i, 'name'], `${quote(t.name)} is already bulwark:tenants[${seen.get(t.name)}]; tenant names must be unique`);
     else seen.set(t.name, i);
     if (RESERVED_NAMESPACES.includes(t.name) || t.name.startsWith('kube-'))
-      add(['tenants', i, 'name'], `"${t.name}" is a Kubernetes system namespace; choose a tenant name that is not default or kube-*`);
+      add(['tenants', i, 'name'], `${quote(t.name)} is a Kubernetes system namespace; choose a tenant name that is not default or kube-*`);
     t.groups.forEach((g, j) => {
-      if (g.startsWith('system:')) add(['tenants', i, 'groups', j], `"${g}" begins with system:, the space Kubernetes reserves for its own identities; use the identity provider's group name`);
+      if (groupNameOf(g).startsWith('system:')) add(['tenants', i, 'groups', j], `${quote(groupNameOf(g))} begins with system:, the space Kubernetes reserves for its own identities; use the identity provider's group name`);
     });
     // In existing-cluster mode the nodes are not in the stack, so there is nothing to check against.
     if (t.dedicatedNodes && !stack.existingCluster) {
@@ -185,18 +187,18 @@ function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefin
   const seen = new Map<string, number>();
   oidc.issuers.forEach((iss, i) => {
     const p = (...rest: PropertyKey[]) => ['oidc', 'issuers', i, ...rest];
-    if (seen.has(iss.url)) add(p('url'), `${iss.url} is already bulwark:oidc.issuers[${seen.get(iss.url)}]; each issuer appears once`);
+    if (seen.has(iss.url)) add(p('url'), `${brief(iss.url)} is already bulwark:oidc.issuers[${seen.get(iss.url)}]; each issuer appears once`);
     else seen.set(iss.url, i);
     if (stack.cluster && sameUrl(iss.url, stack.cluster.endpoint))
-      add(p('url'), `${iss.url} is the cluster's service-account issuer (the cluster endpoint); the API server refuses a JWT issuer equal to it`);
+      add(p('url'), `${brief(iss.url)} is the cluster's service-account issuer (the cluster endpoint); the API server refuses a JWT issuer equal to it`);
     if (iss.discoveryURL && sameUrl(iss.discoveryURL, iss.url)) add(p('discoveryURL'), 'equals the issuer URL; leave it out unless discovery lives elsewhere');
     const u = iss.claims.username;
     if (!u.prefix) add(p('claims', 'username', 'prefix'), `is missing; set a prefix such as "oidc:" so identity-provider users can never collide with Kubernetes' own users`);
     if (iss.claims.groups && !iss.claims.groups.prefix)
-      add(p('claims', 'groups', 'prefix'), `is missing for groups claim "${iss.claims.groups.claim}"; set a prefix such as "oidc:" so identity-provider groups can never be system: groups`);
+      add(p('claims', 'groups', 'prefix'), `is missing for groups claim ${quote(iss.claims.groups.claim)}; set a prefix such as "oidc:" so identity-provider groups can never be system: groups`);
     for (const which of ['username', 'groups'] as const) {
       const pre = iss.claims[which]?.prefix;
-      if (pre && pre.startsWith('system:')) add(p('claims', which, 'prefix'), `"${pre}" starts with system:, the space Kubernetes reserves for itself; use e.g. "oidc:"`);
+      if (pre && pre.startsWith('system:')) add(p('claims', which, 'prefix'), `${quote(pre)} starts with system:, the space Kubernetes reserves for itself; use e.g. "oidc:"`);
     }
     if (iss.certificateAuthority !== undefined && !isPemBundle(iss.certificateAuthority))
       add(p('certificateAuthority'), 'is not a PEM certificate bundle; paste the CA certificate(s) starting with -----BEGIN CERTIFICATE-----');
@@ -204,23 +206,30 @@ function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefin
       add(p('requiredClaims'), `is empty; profile ${profile.name} requires every issuer to pin required claims (e.g. email_verified: "true")`);
   });
   if (!oidc.issuers[0]?.audiences.includes(oidc.clientId))
-    add(['oidc', 'clientId'], `"${oidc.clientId}" is not among bulwark:oidc.issuers[0].audiences; kubectl's tokens would be rejected. Add it to the audiences`);
+    add(['oidc', 'clientId'], `${quote(oidc.clientId)} is not among bulwark:oidc.issuers[0].audiences; kubectl's tokens would be rejected. Add it to the audiences`);
   if (profile && oidc.issuers.length > profile.settings.oidc.maxIssuers)
     add(['oidc', 'issuers'], `has ${oidc.issuers.length} issuers; profile ${profile.name} allows at most ${profile.settings.oidc.maxIssuers}`);
+  checkIssuers(oidc, add);
+  const refs = (key: 'platformAdminGroups' | 'auditorGroups') => oidc[key].forEach((g, j) => checkGroupRef(oidc, g, ['oidc', key, j], add));
+  refs('platformAdminGroups');
+  refs('auditorGroups');
+  tenants.forEach((t, i) => t?.groups.forEach((g, j) => checkGroupRef(oidc, g, ['tenants', i, 'groups', j], add)));
+  // Groups are compared as the API server sees them: one name from two issuers is two groups.
+  const subject = (g: Parameters<typeof groupNameOf>[0]) => prefixedGroup(oidc, g) ?? groupNameOf(g);
   const hasGroupsClaim = oidc.issuers.some((i) => i.claims.groups);
   if (!hasGroupsClaim) add(['oidc', 'issuers'], 'no issuer maps a groups claim; Bulwark grants access by group, so map one (claims.groups: {claim: groups, prefix: "oidc:"})');
   const tenantGroups = new Map<string, string>();
   tenants.forEach((t, i) =>
     t?.groups.forEach((g, j) => {
-      const other = tenantGroups.get(g);
+      const other = tenantGroups.get(subject(g));
       if (other && other !== t.name && profile?.settings.oidc.perTenantGroups)
-        add(['tenants', i, 'groups', j], `"${g}" is also a group of tenant ${other}; profile ${profile.name} requires each tenant to have its own groups`);
-      tenantGroups.set(g, t.name);
+        add(['tenants', i, 'groups', j], `${quote(groupNameOf(g))} is also a group of tenant ${other}; profile ${profile.name} requires each tenant to have its own groups`);
+      tenantGroups.set(subject(g), t.name);
     }),
   );
   oidc.platformAdminGroups.forEach((g, j) => {
-    if (tenantGroups.has(g)) add(['oidc', 'platformAdminGroups', j], `"${g}" is also a group of tenant ${tenantGroups.get(g)}; admins and tenants must be different groups`);
-    if (g.startsWith('system:')) add(['oidc', 'platformAdminGroups', j], `"${g}" begins with system:; use the identity provider's group name`);
+    if (tenantGroups.has(subject(g))) add(['oidc', 'platformAdminGroups', j], `${quote(groupNameOf(g))} is also a group of tenant ${tenantGroups.get(subject(g))}; admins and tenants must be different groups`);
+    if (groupNameOf(g).startsWith('system:')) add(['oidc', 'platformAdminGroups', j], `${quote(groupNameOf(g))} begins with system:; use the identity provider's group name`);
   });
 }
 
@@ -231,15 +240,15 @@ function checkWaivers(stack: Partial<StackConfig>, profile: Profile | undefined,
     const control = opts.catalogue.find((c) => c.id === w.control);
     if (!control) {
       const near = opts.catalogue.map((c) => c.id).filter((id) => id.split('.').slice(-1)[0] === w.control.split('.').slice(-1)[0] || id.startsWith(w.control.split('.')[0] + '.'));
-      add(['waivers', i, 'control'], `"${w.control}" is not a control id; see the posture report for ids${near.length ? ` (e.g. ${near.slice(0, 3).join(', ')})` : ''}`);
+      add(['waivers', i, 'control'], `${quote(w.control)} is not a control id; see the posture report for ids${near.length ? ` (e.g. ${near.slice(0, 3).join(', ')})` : ''}`);
       return;
     }
-    if (seen.has(w.control)) add(['waivers', i, 'control'], `"${w.control}" is waived twice; keep one waiver per control`);
+    if (seen.has(w.control)) add(['waivers', i, 'control'], `${quote(w.control)} is waived twice; keep one waiver per control`);
     seen.add(w.control);
     if (w.expires && w.expires < opts.today)
       add(['waivers', i, 'expires'], `waiver of ${w.control} expired on ${w.expires}; renew it with a new date and reason, or remove it so the control applies again`);
     if (profile && !control.requiredBy.some((p) => profile.lineage.includes(p)) && !profile.require.includes(control.id))
-      add(['waivers', i, 'control'], `"${w.control}" is not required by profile ${profile.name}, so there is nothing to waive; remove the waiver`);
+      add(['waivers', i, 'control'], `${quote(w.control)} is not required by profile ${profile.name}, so there is nothing to waive; remove the waiver`);
   });
   if (profile && stack.cluster?.contract === '1.13') {
     const cm = opts.catalogue.find((c) => c.id === 'k8s.etcd.encryption-configmaps');
