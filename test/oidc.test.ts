@@ -170,3 +170,88 @@ describe('RBAC from groups and the user kubeconfig', () => {
     expect(v1.cluster.adminKubeconfig).toEqual({ certLifetime: '30m' });
   });
 });
+
+/**
+ * Issue 11 item 5: a second identity provider must not get cluster-admin. prod with a second
+ * issuer, "partner", whose tokens may carry any group names its operator likes.
+ */
+describe('two issuers: each group is bound only for the issuer it was declared for', () => {
+  const twoIssuers = () => {
+    const v = prod();
+    v.oidc.issuers[0].name = 'staff';
+    v.oidc.issuers.push({
+      name: 'partner',
+      url: 'https://idp.partner.example.net',
+      audiences: ['kubernetes-prod'],
+      claims: { username: { claim: 'email', prefix: 'partner:' }, groups: { claim: 'groups', prefix: 'partner:' } },
+    });
+    v.oidc.platformAdminGroups = [{ issuer: 'staff', group: 'platform-admins' }];
+    v.oidc.auditorGroups = [{ issuer: 'staff', group: 'security-auditors' }];
+    v.tenants[0].groups = [{ issuer: 'staff', group: 'team-a' }];
+    v.tenants[1].groups = [{ issuer: 'partner', group: 'team-b' }];
+    v.tenants[2].groups = [{ issuer: 'staff', group: 'team-c' }, { issuer: 'partner', group: 'team-c' }];
+    return v;
+  };
+  const subjectsOf = (o: { subjects?: unknown }) => (o.subjects as { kind: string; name: string }[]).map((s) => `${s.kind}:${s.name}`);
+
+  it('the second issuer\'s platform-admins is not bound to cluster-admin; tenants carry only their issuers\' groups', async () => {
+    const r = renderStack(validateValues('two', twoIssuers(), { today: TODAY }), await testSecrets());
+    const bindings = r.objects.filter((o) => o.kind === 'ClusterRoleBinding' && (o.roleRef as { name: string }).name === 'cluster-admin');
+    expect(bindings.flatMap(subjectsOf)).toEqual(['Group:oidc:platform-admins']);
+    expect(subjectsOf(r.objects.find((o) => o.metadata.name === 'bulwark:auditors')!)).toEqual(['Group:oidc:security-auditors']);
+    const tenantSubjects = (t: string) => r.tenantObjects.get(t)!.filter((o) => o.kind === 'RoleBinding').flatMap(subjectsOf);
+    expect(tenantSubjects('team-a')).toEqual(['Group:oidc:team-a']);
+    expect(tenantSubjects('team-b')).toEqual(['Group:partner:team-b', 'Group:partner:team-b']); // tenant-admins and tenant-network-admins
+    expect(tenantSubjects('team-c')).toEqual(['Group:oidc:team-c', 'Group:partner:team-c']);
+    // The admission policies exempt the same admins, and only them.
+    const exemptions = r.objects.flatMap((o) => ((o.spec as { matchConditions?: { expression: string }[] } | undefined)?.matchConditions ?? []).map((m) => m.expression));
+    expect(exemptions.length).toBeGreaterThan(0);
+    for (const e of exemptions) expect(e).toBe('!request.userInfo.groups.exists(g, g in ["oidc:platform-admins"])');
+    // And the API server maps each issuer's groups under its own prefix.
+    const authn = authnOf(r.nodes.find((n) => n.role === 'controlplane')!.config);
+    expect(authn.jwt.map((j: any) => [j.issuer.url, j.claimMappings.groups.prefix, j.claimMappings.username.prefix])).toEqual([
+      ['https://login.example.com/realms/staff', 'oidc:', 'oidc:'],
+      ['https://idp.partner.example.net', 'partner:', 'partner:'],
+    ]);
+  });
+
+  it('with two issuers, a group that names no issuer is an error at its key path', () => {
+    const v = twoIssuers();
+    v.oidc.platformAdminGroups = ['platform-admins'];
+    v.oidc.auditorGroups = ['security-auditors'];
+    v.tenants[1].groups = ['team-b'];
+    const p = problems(v);
+    expect(at(p, 'bulwark:oidc.platformAdminGroups[0]')).toMatch(/names no issuer, and there are 2 issuers; write \{issuer: <name>, group: "platform-admins"\}.*staff, partner/);
+    expect(at(p, 'bulwark:oidc.auditorGroups[0]')).toMatch(/names no issuer/);
+    expect(at(p, 'bulwark:tenants[1].groups[0]')).toMatch(/names no issuer/);
+  });
+
+  it('a group naming an unknown issuer, or one that maps no groups; duplicate issuer names', () => {
+    const v = twoIssuers();
+    v.oidc.platformAdminGroups = [{ issuer: 'stafff', group: 'platform-admins' }];
+    delete v.oidc.issuers[1].claims.groups;
+    v.oidc.issuers.push({ ...structuredClone(v.oidc.issuers[1]), url: 'https://third.example.net', name: 'partner', claims: { username: { claim: 'email', prefix: 'third:' } } });
+    const p = problems(v);
+    expect(at(p, 'bulwark:oidc.platformAdminGroups[0].issuer')).toMatch(/"stafff" is not the name of any issuer.*names: staff, partner/);
+    expect(at(p, 'bulwark:tenants[1].groups[0].issuer')).toMatch(/maps no groups claim/);
+    expect(at(p, 'bulwark:oidc.issuers[2].name')).toMatch(/already the name of bulwark:oidc.issuers\[1\]/);
+  });
+
+  it('username and group prefixes must differ across issuers, none the start of another', () => {
+    const v = twoIssuers();
+    v.oidc.issuers[1].claims.username.prefix = 'oidc:';
+    v.oidc.issuers[1].claims.groups.prefix = 'oidc:partner:'; // "oidc:" + "partner:platform-admins" would be this issuer's "platform-admins"
+    const p = problems(v);
+    expect(at(p, 'bulwark:oidc.issuers[1].claims.username.prefix')).toMatch(/"oidc:" is also the username prefix of bulwark:oidc.issuers\[0\]/);
+    expect(at(p, 'bulwark:oidc.issuers[1].claims.groups.prefix')).toMatch(/"oidc:partner:" overlaps the groups prefix of bulwark:oidc.issuers\[0\] \("oidc:"\)/);
+  });
+
+  it('one issuer stays simple: plain names, or the issuer named explicitly', async () => {
+    const v = prod();
+    v.oidc.issuers[0].name = 'staff';
+    v.oidc.auditorGroups = [{ issuer: 'staff', group: 'security-auditors' }];
+    const r = renderStack(validateValues('one', v, { today: TODAY }), await testSecrets());
+    expect(subjectsOf(r.objects.find((o) => o.metadata.name === 'bulwark:platform-admins')!)).toEqual(['Group:oidc:platform-admins']);
+    expect(subjectsOf(r.objects.find((o) => o.metadata.name === 'bulwark:auditors')!)).toEqual(['Group:oidc:security-auditors']);
+  });
+});

@@ -77,7 +77,17 @@ const claimMapping = z.strictObject({
   prefix: z.string().max(64).regex(/^[A-Za-z0-9:._@/-]*$/, { error: 'may hold only letters, digits and : . _ @ / -' }).optional(),
 });
 
+/**
+ * A group: a plain name belongs to the first (only) issuer; with several issuers each group
+ * names the issuer that emits it, and is bound only under that issuer's groups prefix.
+ */
+export const groupRefSchema = z.union([groupName, z.strictObject({ issuer: dnsLabel('issuer name'), group: groupName })], {
+  error: 'is neither a group name nor {issuer: <issuer name>, group: <group name>}',
+});
+
 export const issuerSchema = z.strictObject({
+  /** What group references call this issuer ({issuer: <name>, group: ...}); needed once there are two. */
+  name: dnsLabel('issuer name').optional(),
   url: httpsUrl('an OIDC issuer URL'),
   discoveryURL: httpsUrl('a discovery URL').optional(),
   audiences: z.array(z.string().min(1).regex(/^[A-Za-z0-9:._@/-]+$/, { error: 'is not an audience; use letters, digits and : . _ @ / -' })).min(1),
@@ -92,8 +102,8 @@ export const oidcSchema = z.strictObject({
   /** The client id kubectl (kubelogin) uses; must be one of the first issuer's audiences. */
   clientId: z.string().min(1).regex(/^[A-Za-z0-9:._@/-]+$/, { error: 'is not a client id; use letters, digits and : . _ @ / -' }),
   extraScopes: z.array(z.string().regex(/^[A-Za-z0-9:._/-]+$/, { error: 'is not a scope name' })).default(['email', 'groups']),
-  platformAdminGroups: z.array(groupName).min(1),
-  auditorGroups: z.array(groupName).default([]),
+  platformAdminGroups: z.array(groupRefSchema).min(1),
+  auditorGroups: z.array(groupRefSchema).default([]),
 });
 
 const quotaSchema = z.record(z.string().regex(/^[a-z0-9./-]+$/, { error: 'is not a ResourceQuota resource name, e.g. requests.cpu or count/pods' }), quantity);
@@ -106,7 +116,7 @@ const limitsSchema = z.strictObject({
 export const tenantSchema = z.strictObject({
   name: dnsLabel('tenant name'),
   /** OIDC groups (without the issuer's groups prefix) whose members administer the tenant's namespace. */
-  groups: z.array(groupName).min(1),
+  groups: z.array(groupRefSchema).min(1),
   quota: quotaSchema.optional(),
   limits: limitsSchema.optional(),
   /** Pin the tenant's pods to nodes carrying these labels (dedicated nodes). */
@@ -150,6 +160,7 @@ export type NodeConfig = z.infer<typeof nodeSchema>;
 export type TenantConfig = z.infer<typeof tenantSchema>;
 export type OidcConfig = z.infer<typeof oidcSchema>;
 export type IssuerConfig = z.infer<typeof issuerSchema>;
+export type GroupRef = z.infer<typeof groupRefSchema>;
 export type Waiver = z.infer<typeof waiverSchema>;
 
 export const TOP_LEVEL_KEYS = Object.keys(stackSchema.shape) as (keyof StackConfig)[];
