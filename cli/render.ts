@@ -3,7 +3,7 @@
  *                   --stack-file <path> instead of --stack for a stack file anywhere.
  * Exit codes: 0 rendered, 2 invalid input (every problem on stderr), 1 anything else.
  */
-import { chmodSync, cpSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
@@ -11,7 +11,8 @@ import { StackConfigError } from '../core/config/errors';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { REPO_ROOT, loadStack, todayDate } from '../core/stack';
+import { REPO_ROOT, STACK_NAME, loadStack, todayDate } from '../core/stack';
+import { OutDirError, checkReplaceable, inside, stackOutDir } from './out-dir';
 import { SecretsFileError, obtainSecrets, writeSecretsFile } from './secrets-file';
 
 const USAGE = 'usage: npm run render -- (--stack <name> | --stack-file <path>) [--out <dir>] [--secrets <file>]';
@@ -29,11 +30,11 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (!values.stack === !values['stack-file']) throw new UsageError(`give exactly one of --stack or --stack-file\n${USAGE}`);
-  if (values.stack && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(values.stack)) throw new UsageError(`--stack "${values.stack}" is not a stack name (letters, digits, . _ -)`);
+  if (values.stack && !STACK_NAME.test(values.stack)) throw new UsageError(`--stack "${values.stack}" is not a stack name (letters, digits, . _ -)`);
 
   const valid = loadStack({ stack: values.stack, stackFile: values['stack-file'] && resolve(values['stack-file']) });
-  const outRoot = resolve(values.out ?? 'out');
-  const stackDir = join(outRoot, valid.name);
+  const { dir: stackDir, tmp } = stackOutDir(values.out ?? 'out', valid.name);
+  checkReplaceable(stackDir); // before the secrets in it are read
   const secrets = await obtainSecrets(values.secrets && resolve(values.secrets), join(stackDir, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
   // The talosconfig carries this quarter's admin client certificate, as the Pulumi program's does.
@@ -44,20 +45,20 @@ export async function main(argv: string[]): Promise<number> {
   });
 
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
-  const tmp = join(outRoot, `.${valid.name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true }); // a link there is removed, never followed
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
   for (const f of renderedFiles(rendered)) {
-    const path = join(tmp, f.path);
+    const path = inside(tmp, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content, { mode: f.secret ? 0o600 : 0o644 });
     if (f.secret) chmodSync(path, 0o600);
   }
   if (!values.secrets) {
     if (secrets.generated) writeSecretsFile(join(tmp, 'secrets.yaml'), secrets.bundle);
-    else cpSync(secrets.path, join(tmp, 'secrets.yaml'));
+    else copyFileSync(secrets.path, join(tmp, 'secrets.yaml')); // the bytes, into a new regular file
     chmodSync(join(tmp, 'secrets.yaml'), 0o600);
   }
+  checkReplaceable(stackDir);
   if (existsSync(stackDir)) rmSync(stackDir, { recursive: true });
   renameSync(tmp, stackDir);
 
@@ -87,7 +88,7 @@ export async function run(argv: string[]): Promise<number> {
       process.stderr.write(`${e.message}\n`);
       return 2;
     }
-    if (e instanceof UsageError || e instanceof SecretsFileError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (e instanceof UsageError || e instanceof SecretsFileError || e instanceof OutDirError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       process.stderr.write(`${(e as Error).message}\n`);
       return 2;
     }

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { beginRotation, finishRotation } from '../core/secrets/rotate';
 import { encryptionKeys } from '../core/secrets/bundle';
+import { stackNameProblem } from '../core/stack';
 import { SecretsFileError, readSecretsFile, writeSecretsFile } from './secrets-file';
 
 export function run(argv: string[]): number {
@@ -13,6 +14,12 @@ export function run(argv: string[]): number {
     const { values } = parseArgs({ args: argv, options: { stack: { type: 'string' }, out: { type: 'string' }, secrets: { type: 'string' }, begin: { type: 'boolean' }, finish: { type: 'boolean' } }, strict: true });
     if (!values.stack || values.begin === values.finish) {
       process.stderr.write('usage: npm run rotate-encryption-key -- --stack <name> (--begin | --finish) [--out <dir>] [--secrets <file>]\n');
+      return 2;
+    }
+    const bad = values.secrets ? undefined : stackNameProblem(values.stack);
+    if (bad) {
+      // the name becomes <out>/<stack>/secrets.yaml, which this command rewrites
+      process.stderr.write(`--stack: ${bad}\n`);
       return 2;
     }
     const file = resolve(values.secrets ?? join(values.out ?? 'out', values.stack, 'secrets.yaml'));

@@ -3,7 +3,7 @@
  * render CLI, the posture commands, the Pulumi program and the benchmark alike.
  */
 import { basename, join, resolve } from 'node:path';
-import { StackConfigError } from './config/errors';
+import { StackConfigError, quote } from './config/errors';
 import { readStackFile } from './config/load';
 import { ValidStack, validateStack } from './config/validate';
 import { CATALOGUE } from './controls/catalogue';
@@ -20,6 +20,24 @@ export function todayDate(): Date {
   return new Date(`${today()}T00:00:00Z`);
 }
 
+/**
+ * A stack name, as Pulumi allows it and as every path under out/<stack>/ relies on: it starts
+ * with a letter or digit, so it is never "." or ".." (a file named "...yaml" once gave the stack
+ * ".." and render replaced the folder above out/), and holds no "/" or other separator.
+ */
+export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+export const STACK_NAME_RULE = 'a stack name starts with a letter or digit and holds only letters, digits, ".", "_" and "-"';
+
+/** The stack a file names: Pulumi.<stack>.yaml, or any other file's base name without .yaml. */
+export function stackNameOfFile(file: string): string {
+  return basename(file).replace(/^Pulumi\./, '').replace(/\.ya?ml$/, '');
+}
+
+/** Why a name is not a stack name, or undefined when it is one. */
+export function stackNameProblem(name: string): string | undefined {
+  return STACK_NAME.test(name) ? undefined : `${quote(name)} is not a stack name: ${STACK_NAME_RULE}`;
+}
+
 export function stackFilePath(stack: string, root = REPO_ROOT): string {
   return join(root, 'stacks', `Pulumi.${stack}.yaml`);
 }
@@ -33,9 +51,12 @@ export function validateValues(name: string, values: Record<string, unknown>, op
 }
 
 export function loadStack(opts: { stack?: string; stackFile?: string; root?: string; today?: string }): ValidStack {
+  // Checked before any path is built from the name: the name becomes out/<stack>/ and stacks/Pulumi.<stack>.yaml.
+  if (opts.stack !== undefined && stackNameProblem(opts.stack)) throw new StackConfigError(opts.stack, [{ path: '--stack', message: stackNameProblem(opts.stack)! }]);
   const file = opts.stackFile ?? stackFilePath(opts.stack!, opts.root);
-  // Pulumi.<stack>.yaml names the stack; any other file is named after its base name.
-  const name = opts.stack ?? basename(file).replace(/^Pulumi\./, '').replace(/\.ya?ml$/, '');
+  const name = opts.stack ?? stackNameOfFile(file);
+  if (stackNameProblem(name))
+    throw new StackConfigError(name, [{ path: '--stack-file', message: `${quote(basename(file))} gives the stack name ${quote(name)}, which is not a stack name: ${STACK_NAME_RULE}. Rename the file Pulumi.<stack>.yaml (or <stack>.yaml)` }]);
   const raw = readStackFile(file, name);
   if (raw.problems.length && !Object.keys(raw.values).length) throw new StackConfigError(name, raw.problems);
   return validateValues(name, raw.values, { ...opts, earlier: raw.problems });
