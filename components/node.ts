@@ -21,6 +21,11 @@ export interface TalosNodeArgs {
   name: string;
   role: 'controlplane' | 'worker';
   address: string;
+  /**
+   * Pinned SPKI fingerprint of the node's maintenance-mode certificate (bulwark:nodes[i].certFingerprint):
+   * the first apply sends the configuration only to the node that holds that key.
+   */
+  certFingerprint?: string;
   /** Installer image of the node's Image Factory schematic and Talos version. */
   installer: string;
   /** The rendered machine configuration (secret). */
@@ -41,7 +46,7 @@ export class TalosNode extends pulumi.ComponentResource {
     this.args = args;
     this.apply = new local.Command(
       `${args.name}-apply`,
-      commandArgs(provisionCommand({ address: args.address }), { stdin: args.config, logging: 'none', addPreviousOutputInEnv: false }),
+      commandArgs(provisionCommand({ address: args.address, certFingerprint: args.certFingerprint }), { stdin: args.config, logging: 'none', addPreviousOutputInEnv: false }),
       { parent: this, ignoreChanges: ['stdin'], additionalSecretOutputs: ['stdout', 'stderr'] },
     );
     if (args.reset)

@@ -41,6 +41,16 @@ export const nodeSchema = z
     site: dnsLabel('site name').optional(),
     /** Can run sandboxed pods (gVisor/Kata): gets the runtime extension, a label and a taint. */
     sandbox: z.boolean().default(false),
+    /**
+     * The node's maintenance-mode certificate fingerprint (talosctl apply-config --cert-fingerprint):
+     * base64 SHA-256 of the certificate's public key, as the node's console prints it at boot.
+     */
+    certFingerprint: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, {
+        error: 'is not a Talos certificate fingerprint; copy the 44-character base64 value ending in "=" that the node\'s console prints in maintenance mode ("--cert-fingerprint \'…\'")',
+      })
+      .optional(),
   })
   .refine((n) => !(n.installDisk && n.diskSelector), { error: 'has both installDisk and diskSelector; give exactly one', path: ['installDisk'] })
   .refine((n) => n.installDisk || n.diskSelector, { error: 'has neither installDisk nor diskSelector; give one, e.g. installDisk: /dev/sda', path: ['installDisk'] });

@@ -8,6 +8,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { checkGroupRef, checkIssuers, groupNameOf, prefixedGroup } from '../auth/groups';
 import type { Control } from '../controls/types';
+import { PINNED_FIRST_APPLY } from '../controls/catalogue/os';
 import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
 import { ConfigProblem, StackConfigError, keyPath, brief, quote } from './errors';
@@ -96,6 +97,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add);
+  checkPinnedFirstApply(nodes, stack, profile, opts, add);
   checkWaivers(stack, profile, opts, add);
   if (stack.nodes) stack.nodes = (stack.nodes as (NodeConfig | undefined)[]).filter((n): n is NodeConfig => !!n);
   if (stack.tenants) stack.tenants = (stack.tenants as (TenantConfig | undefined)[]).filter((t): t is TenantConfig => !!t);
@@ -175,6 +177,22 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
   });
   if (profile && profile.settings.sandboxRuntime !== 'none' && nodes.length && !nodes.some((n) => n.sandbox))
     add(['nodes'], `has no sandbox-capable node, but profile ${profile.name} runs tenant pods in ${profile.settings.sandboxRuntime}; set sandbox: true on the workers that should run them`);
+}
+
+/** Where the profile requires a pinned first apply (and nobody waived it), every node names its fingerprint. */
+function checkPinnedFirstApply(nodes: (NodeConfig | undefined)[], stack: Partial<StackConfig>, profile: Profile | undefined, opts: ValidateOptions, add: Add): void {
+  const control = opts.catalogue.find((c) => c.id === PINNED_FIRST_APPLY);
+  if (!control || !profile || stack.existingCluster) return;
+  const required = control.requiredBy.some((p) => profile.lineage.includes(p)) || profile.require.includes(control.id);
+  const waived = profile.waive.some((w) => w.control === control.id) || (stack.waivers ?? []).some((w) => w?.control === control.id);
+  if (!required || waived) return;
+  nodes.forEach((n, i) => {
+    if (n && !n.certFingerprint)
+      add(
+        ['nodes', i, 'certFingerprint'],
+        `is missing; profile ${profile.name} sends a node its configuration (with every CA key) only after checking the node's maintenance-mode certificate (control ${control.id}). Boot ${n.name} into maintenance mode and copy the fingerprint its console prints (talosctl apply-config --insecure ... --cert-fingerprint '<44 characters>'), or waive the control with a reason`,
+      );
+  });
 }
 
 function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefined)[], profile: Profile | undefined, add: Add): void {

@@ -76,13 +76,27 @@ const APPLY_FAILED = [
   '}',
 ];
 
-/** First apply, to a node in maintenance mode (no credentials exist on the node yet). */
+/**
+ * First apply, to a node in maintenance mode (no credentials exist on the node yet). The
+ * configuration carries every CA key of the cluster; without a pinned fingerprint, talosctl
+ * sends it to whoever answers at the address (docs/operations.md, "Trust on first apply").
+ * With BULWARK_CERT_FINGERPRINT (bulwark:nodes[i].certFingerprint) talosctl checks the
+ * maintenance certificate's key first (`--cert-fingerprint`: base64 SHA-256 of its
+ * SubjectPublicKeyInfo, as the node's console prints it) and sends nothing on a mismatch.
+ */
 const PROVISION = script(
   '# First configuration of a node booted into maintenance mode: the insecure (encrypted, unauthenticated) maintenance API.',
   PRELUDE,
   APPLY_FAILED,
+  'set --',
+  'if [ -n "${BULWARK_CERT_FINGERPRINT:-}" ]; then',
+  '  case "$BULWARK_CERT_FINGERPRINT" in',
+  `    *[!A-Za-z0-9+/=]*) echo 'bulwark: BULWARK_CERT_FINGERPRINT is not a base64 fingerprint' >&2; exit 2 ;;`,
+  '  esac',
+  '  set -- --cert-fingerprint "$BULWARK_CERT_FINGERPRINT"',
+  'fi',
   READ_MACHINECONFIG,
-  'talosctl apply-config --insecure --nodes "$BULWARK_NODE" --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
+  'talosctl apply-config --insecure --nodes "$BULWARK_NODE" "$@" --file machineconfig.yaml > apply.log 2>&1 || apply_failed',
   'cat apply.log >&2',
 );
 
@@ -294,8 +308,10 @@ export interface Gate {
 const gateEnv = (g: Gate) => ({ BULWARK_HEALTH_NODE: g.healthNode, BULWARK_TIMEOUT: g.timeout });
 
 /** First apply (maintenance mode). stdin: the machine configuration. */
-export function provisionCommand(p: { address: string }): CommandSpec {
-  return { create: SCRIPTS.provision, update: SCRIPTS.provisionUpdate, environment: { BULWARK_NODE: p.address } };
+export function provisionCommand(p: { address: string; certFingerprint?: string }): CommandSpec {
+  const environment: Record<string, string> = { BULWARK_NODE: p.address };
+  if (p.certFingerprint) environment.BULWARK_CERT_FINGERPRINT = p.certFingerprint;
+  return { create: SCRIPTS.provision, update: SCRIPTS.provisionUpdate, environment };
 }
 
 /**

@@ -398,3 +398,34 @@ describe('the scripts, run for real against a fake talosctl', () => {
     expect(r.calls[0].files['--talosconfig']).toEqual({ mode: '600', content: TALOSCONFIG });
   });
 });
+
+describe('first apply: trust in maintenance mode (bulwark:nodes[i].certFingerprint)', () => {
+  const FP = 'KvsfGEPW7NiMFLqtj7o0cVMXvkWeOUjLjctjgs2zqI4=';
+
+  test('with a fingerprint, talosctl checks the maintenance certificate before it sends anything (--cert-fingerprint, documented for 1.13 and 1.14)', () => {
+    const spec = provisionCommand({ address: '10.0.0.9', certFingerprint: FP });
+    expect(spec.environment).toEqual({ BULWARK_NODE: '10.0.0.9', BULWARK_CERT_FINGERPRINT: FP });
+    expect(spec.create).toBe(SCRIPTS.provision); // still the one fixed script: the value is in the environment only
+    const r = run(spec, 'create', 'machine: {}\n');
+    expect(r.status).toBe(0);
+    expect(r.calls.map((c) => c.argv)).toEqual([['apply-config', '--insecure', '--nodes', '10.0.0.9', '--cert-fingerprint', FP, '--file', 'machineconfig.yaml']]);
+    for (const line of ['1.13', '1.14'] as Line[]) expect(TALOSCTL_FLAGS[line]['apply-config']).toContain('cert-fingerprint');
+  });
+
+  test('without one, the first apply is as before (the trust-on-first-use case docs/operations.md describes)', () => {
+    const r = run(provisionCommand({ address: '10.0.0.9' }), 'create', 'machine: {}\n');
+    expect(r.calls.map((c) => c.argv)).toEqual([['apply-config', '--insecure', '--nodes', '10.0.0.9', '--file', 'machineconfig.yaml']]);
+  });
+
+  test('a fingerprint that is not base64 stops the script before talosctl runs', () => {
+    fc.assert(
+      fc.property(hostile.filter((v) => /[^A-Za-z0-9+/=]/.test(v)), (bad) => {
+        const r = run(provisionCommand({ address: '10.0.0.9', certFingerprint: bad }), 'create', 'machine: {}\n');
+        expect(r.status).toBe(2);
+        expect(r.calls).toEqual([]);
+        expect(existsSync(CANARY)).toBe(false);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});

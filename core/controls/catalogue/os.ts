@@ -3,7 +3,26 @@ import type { Control } from '../types';
 
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
 
+/** The control whose stacks must pin every node's maintenance certificate (core/config/validate.ts checks it). */
+export const PINNED_FIRST_APPLY = 'os.provision.pinned-first-apply';
+
 export const osControls: Control[] = [
+  {
+    id: PINNED_FIRST_APPLY,
+    layer: 'os',
+    title: 'First apply only to the node holding the pinned maintenance-mode certificate key',
+    threat:
+      'A node in maintenance mode proves nothing about itself: whoever answers at its address (a machine on the same segment, a spoofed ARP reply, a hijacked DHCP lease) receives its machine configuration over the unauthenticated maintenance API, and with it every CA key of the cluster.',
+    references: { other: ['talosctl apply-config --cert-fingerprint (talosctl CLI reference, v1.13 and v1.14)', 'Talos: "The insecure flag", validating the node identity in --insecure mode'] },
+    requiredBy: ['hostile-multi-tenant', 'edge'],
+    // In existing-cluster mode Bulwark applies no machine configuration at all.
+    appliesTo: (ctx) => !ctx.stack.existingCluster,
+    contribute: () => ({
+      notes: [
+        "Each node's first apply runs talosctl apply-config --insecure --cert-fingerprint <bulwark:nodes[i].certFingerprint>: talosctl checks the maintenance certificate's key and sends nothing to any other machine. Validation refuses a node without a fingerprint.",
+      ],
+    }),
+  },
   {
     id: 'os.kernel.kspp-sysctls',
     layer: 'os',
