@@ -1,21 +1,20 @@
 /**
- * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster, every rendered
- * cluster-wide object as a typed resource, in dependency order, and one ConfigGroup per
- * tenant, so a change to one tenant touches only that tenant's resources.
+ * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster and every rendered
+ * object as a typed resource, in dependency order; each tenant's objects under their own
+ * bulwark:k8s:Tenant component, so a change to one tenant touches only that tenant's resources.
  *
- * Cluster-wide object names are objectKey (kind/namespace/name): stable, whatever else the
- * stack holds. Their ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in
- * it, a policy before its binding, a ClusterRole before bindings to it, a RuntimeClass before
- * what names it.
+ * Resource names are objectKey (kind/namespace/name): stable, whatever else the stack holds.
+ * Ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in it, a policy before
+ * its binding, a (Cluster)Role before bindings to it, a RuntimeClass before what names it; and a
+ * tenant's objects after every cluster-wide object (admission policies are in force before the
+ * first tenant namespace exists).
  *
- * A tenant's objects (its Namespace, quota, limits, network policies, bindings) are one
- * `kubernetes:yaml/v2:ConfigGroup`: the provider registers each object as its own typed child
- * (a preview still lists `kubernetes:core/v1:ResourceQuota tenant-team-c-team-c/tenant-quota`
- * on its own), applies the Namespace before the objects that live in it, and registers them
- * only once the group's dependencies exist: every cluster-wide object (admission policies are
- * in force before the first tenant namespace exists). One registration per tenant instead of one per object is what keeps a
- * 500-tenant stack's program inside its time and memory budget (bench/program.bench.ts):
- * the Pulumi SDK keeps every output of every resource in memory as a chain of promises.
+ * Why typed resources and not a yaml/v2 ConfigGroup per tenant: a ConfigGroup is a component the
+ * kubernetes provider expands at preview by asking the cluster, so once the cluster is
+ * unreachable (a Talos repair while the API server is down, a CI preview without API access)
+ * every preview and every `up` fails on it. A typed resource previews offline. Their cost is one
+ * registration per object, kept inside the program's budget by constructing them with V8's stack
+ * capture off (components/registration.ts; figures: bench/program.bench.ts, README).
  */
 import * as pulumi from '@pulumi/pulumi';
 import * as k8s from '@pulumi/kubernetes';
@@ -41,41 +40,46 @@ const TYPED: Record<string, Ctor> = {
   'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding as unknown as Ctor,
 };
 
-/** Registers objects in dependency order; each waits for the objects it needs. Returns them by key. */
-function registerObjects(objects: K8sObject[], opts: pulumi.CustomResourceOptions): Map<string, pulumi.CustomResource> {
-  const keys = new Set(objects.map(objectKey));
+/**
+ * Registers `objects` in dependency order; each waits for the objects it needs, among these and
+ * the already registered `known` (which it extends, by key). An object that needs none of these
+ * waits for `after` instead, so every object of the group is created after `after`.
+ */
+function registerObjects(
+  objects: K8sObject[],
+  opts: pulumi.CustomResourceOptions,
+  known: Map<string, pulumi.CustomResource>,
+  after: pulumi.Resource[] = [],
+): pulumi.CustomResource[] {
+  const keys = new Set([...known.keys(), ...objects.map(objectKey)]);
   const pending = new Map(objects.map((o) => [objectKey(o), o]));
-  const known = new Map<string, pulumi.CustomResource>();
+  const mine = new Set(pending.keys());
   const make = (o: K8sObject, stack: string[]): pulumi.CustomResource => {
     const key = objectKey(o);
     const existing = known.get(key);
     if (existing) return existing;
     if (stack.includes(key)) throw new Error(`dependency cycle among rendered objects: ${[...stack, key].join(' → ')}`);
-    const dependsOn = objectDependencies(o, keys).map((k) => make(pending.get(k)!, [...stack, key]));
+    const needs = objectDependencies(o, keys);
+    const dependsOn = needs.map((k) => known.get(k) ?? make(pending.get(k)!, [...stack, key]));
     const ctor = TYPED[`${o.apiVersion} ${o.kind}`];
+    const options = { ...opts, dependsOn: needs.some((k) => mine.has(k)) ? dependsOn : [...dependsOn, ...after] };
     const res = ctor
-      ? new ctor(resourceName(o), o as never, { ...opts, dependsOn })
-      : new k8s.apiextensions.CustomResource(resourceName(o), o as unknown as k8s.apiextensions.CustomResourceArgs, { ...opts, dependsOn });
+      ? new ctor(resourceName(o), o as never, options)
+      : new k8s.apiextensions.CustomResource(resourceName(o), o as unknown as k8s.apiextensions.CustomResourceArgs, options);
     known.set(key, res);
     return res;
   };
-  for (const o of objects) make(o, []);
-  return known;
+  return objects.map((o) => make(o, []));
 }
 
-/**
- * The tenant's objects as a ConfigGroup's `objs`, checked for what a ConfigGroup can order: it
- * applies Namespaces first and honours dependsOn on the group, nothing else implicitly. An
- * object that needs another object of the same tenant (other than its Namespace) would need
- * an explicit `config.kubernetes.io/depends-on`: refuse rather than apply out of order.
- */
-export function tenantObjects(tenant: string, objects: K8sObject[]): K8sObject[] {
-  const keys = new Set(objects.map(objectKey));
-  for (const o of objects) {
-    const inner = objectDependencies(o, keys).filter((k) => !k.startsWith('Namespace/'));
-    if (inner.length) throw new Error(`tenant ${tenant}: ${objectKey(o)} must be applied after ${inner.join(', ')} of the same tenant, which a ConfigGroup does not order by itself`);
+/** bulwark:k8s:Tenant — one tenant's objects (its Namespace, quota, limits, network policies, bindings). */
+export class Tenant extends pulumi.ComponentResource {
+  readonly resources: pulumi.CustomResource[];
+  constructor(name: string, objects: K8sObject[], known: Map<string, pulumi.CustomResource>, after: pulumi.Resource[], opts: pulumi.ComponentResourceOptions & { provider: k8s.Provider }) {
+    super('bulwark:k8s:Tenant', name, {}, { parent: opts.parent });
+    this.resources = registerObjects(objects, { parent: this, provider: opts.provider, deleteBeforeReplace: true }, known, after);
+    this.registerOutputs({});
   }
-  return objects;
 }
 
 export interface ClusterLayerArgs {
@@ -93,10 +97,10 @@ export interface ClusterLayerArgs {
 
 export class ClusterLayer extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
-  /** Cluster-wide objects, by key (kind/namespace/name). */
+  /** Every object, cluster-wide and tenants', by key (kind/namespace/name). */
   readonly resources: Map<string, pulumi.CustomResource>;
-  /** Each tenant's objects, by tenant name. */
-  readonly tenants: Map<string, k8s.yaml.v2.ConfigGroup>;
+  /** Each tenant's component, by tenant name. */
+  readonly tenants: Map<string, Tenant>;
 
   constructor(name: string, args: ClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:k8s:ClusterLayer', name, {}, opts);
@@ -105,15 +109,11 @@ export class ClusterLayer extends pulumi.ComponentResource {
       { kubeconfig: pulumi.secret(args.kubeconfig), clusterIdentifier: args.clusterIdentifier, enableServerSideApply: true, deleteUnreachable: false },
       { parent: this, dependsOn: args.dependsOn },
     );
-    this.resources = registerObjects(args.objects, { parent: this, provider: this.provider, deleteBeforeReplace: true });
+    this.resources = new Map();
+    const clusterWide = registerObjects(args.objects, { parent: this, provider: this.provider, deleteBeforeReplace: true }, this.resources);
     this.tenants = new Map();
-    // Every tenant waits for every cluster-wide object: admission policies are in force before the first tenant namespace exists.
-    const clusterWide = [...this.resources.values()];
     for (const [tenant, objects] of args.tenants)
-      this.tenants.set(
-        tenant,
-        new k8s.yaml.v2.ConfigGroup(`tenant-${tenant}`, { objs: tenantObjects(tenant, objects) }, { parent: this, provider: this.provider, dependsOn: clusterWide }),
-      );
+      this.tenants.set(tenant, new Tenant(`tenant-${tenant}`, objects, this.resources, clusterWide, { parent: this, provider: this.provider }));
     this.registerOutputs({});
   }
 }

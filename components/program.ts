@@ -177,8 +177,9 @@ function existingCluster(valid: ValidStack, plan: RenderedStack, base: Base): Bu
     tenants,
   });
 
-  // The people's kubeconfig trusts the existing cluster's CA (public), read from the admin kubeconfig.
-  const { caData } = kubeconfigCluster(raw, parse);
-  const user = caData ? userKubeconfig(stack, caData) : undefined;
+  // The people's kubeconfig trusts the existing cluster's CA (public), read from the admin kubeconfig,
+  // and points at the server that admin kubeconfig uses: cluster.endpoint names a cluster Bulwark did not build.
+  const { caData, server } = kubeconfigCluster(raw, parse);
+  const user = caData ? userKubeconfig({ ...stack, cluster: { ...stack.cluster, endpoint: server ?? stack.cluster.endpoint } }, caData) : undefined;
   return { ...base, kubeconfig: pulumi.output(user ? toYaml(user) : undefined) };
 }

@@ -15,7 +15,7 @@ import { renderStack } from '../core/render/index';
 import { REPO_ROOT } from '../core/stack';
 import * as pulumi from '@pulumi/pulumi';
 import { EXAMPLES, example, exampleValues, testSecrets } from './helpers';
-import { SECRET_SIG, SECRET_SIG_VALUE, engineRegistrations, runExample } from './components/harness';
+import { SECRET_SIG, SECRET_SIG_VALUE, runExample } from './components/harness';
 
 const RESTRICTED = { enforce: 'restricted', audit: 'restricted', warn: 'restricted' } as const;
 const SINGLE_TEAM = { enforce: 'baseline', audit: 'restricted', warn: 'restricted' } as const;
@@ -391,8 +391,8 @@ describe('the policies on the program\'s registered resources', () => {
     const run = await runExample(name, change);
     if (run.error) throw run.error;
     const facts = stackFacts(valuesFromPulumiConfig(pulumi.runtime.allConfig()));
-    // tenant objects reach a policy pack as the typed children the kubernetes provider registers for each ConfigGroup
-    const registrations = engineRegistrations(run);
+    // every Kubernetes object, tenants' too, is its own registration: the policy pack sees what the program registers
+    const registrations = run.registrations;
     const resources = registrations.map((r) => stackResource(r.type, r.name, unwrap(r.raw) as Record<string, unknown>));
     const byUrn = new Map(resources.map((r, i) => [registrations[i].urn, r]));
     resources.forEach((r, i) => {

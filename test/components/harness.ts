@@ -20,7 +20,7 @@ export interface Registration {
   custom: boolean;
   dependencies: string[];
   provider?: string;
-  /** Providers by package, as a component (a ConfigGroup) passes them to its children. */
+  /** Providers by package, as a component passes them to its children. */
   providers: Record<string, string>;
   /** Inputs as sent, secrets wrapped as { [SECRET_SIG]: SECRET_SIG_VALUE, value }. */
   raw: Record<string, unknown>;
@@ -184,56 +184,20 @@ export function ancestors(regs: Registration[], urn: string): Set<string> {
   return out;
 }
 
-/** Type token of the ConfigGroup that holds each tenant's objects. */
-export const CONFIG_GROUP = 'kubernetes:yaml/v2:ConfigGroup';
-
-/** A Kubernetes object as the engine would hold it: a typed resource of the program, or a child of a ConfigGroup. */
+/** A Kubernetes object the program registers: one typed resource (or CustomResource) per rendered object. */
 export interface AppliedObject {
   /** kind/namespace/name (core/render/k8s objectKey). */
   key: string;
   object: Record<string, unknown>;
-  /** The program's registration: the typed resource itself, or the ConfigGroup that holds the object. */
   registration: Registration;
 }
 
-const keyOf = (o: Record<string, unknown>) => objectKey(o as unknown as K8sObject);
-
 /**
- * Every Kubernetes object a run applies. The kubernetes provider registers one typed child per
- * object of a ConfigGroup's `objs`; under the mock runtime nothing expands them, so this does.
+ * Every Kubernetes object a run applies: the program registers each as its own resource, so this
+ * is what the engine (and a policy pack) sees too; nothing here stands in for the engine.
  */
 export function appliedObjects(run: Run): AppliedObject[] {
-  const out: AppliedObject[] = [];
-  for (const r of run.registrations) {
-    if (r.type === CONFIG_GROUP) for (const o of r.raw.objs as Record<string, unknown>[]) out.push({ key: keyOf(o), object: o, registration: r });
-    else if (r.type.startsWith('kubernetes:') && r.custom) out.push({ key: keyOf(r.raw), object: r.raw, registration: r });
-  }
-  return out;
-}
-
-/** A Pulumi type token for a Kubernetes object: kubernetes:core/v1:Namespace, kubernetes:rbac.authorization.k8s.io/v1:RoleBinding. */
-export function kubernetesType(o: Record<string, unknown>): string {
-  const apiVersion = String(o.apiVersion);
-  return `kubernetes:${apiVersion.includes('/') ? apiVersion : `core/${apiVersion}`}:${String(o.kind)}`;
-}
-
-/**
- * The registrations as the engine (and a policy pack) would see them: the program's, plus the
- * typed child the kubernetes provider registers for each object of a ConfigGroup (its
- * yaml/v2 Construct: parent the group, name `<group>-<namespace>/<name>`, since the resource
- * prefix defaults to the group's name). The group itself registers only once the resources it
- * depends on exist, so its children come after them.
- */
-export function engineRegistrations(run: Run): Registration[] {
-  const children = appliedObjects(run)
-    .filter((a) => a.registration.type === CONFIG_GROUP)
-    .map((a): Registration => {
-      const g = a.registration;
-      const m = a.object.metadata as { name: string; namespace?: string };
-      const type = kubernetesType(a.object);
-      const name = `${g.name}-${m.namespace ? `${m.namespace}/` : ''}${m.name}`;
-      const [stack, project, typeChain] = g.urn.split('::');
-      return { ...g, type, name, urn: `${stack}::${project}::${typeChain}$${type}::${name}`, parent: g.urn, dependencies: [], custom: true, raw: a.object };
-    });
-  return [...run.registrations, ...children];
+  return run.registrations
+    .filter((r) => r.type.startsWith('kubernetes:') && r.custom)
+    .map((r) => ({ key: objectKey(r.raw as unknown as K8sObject), object: r.raw, registration: r }));
 }

@@ -5,11 +5,11 @@
  */
 import { validateValues } from '../../core/stack';
 import { RenderedStack, renderStack } from '../../core/render/index';
-import { K8sObject, objectKey } from '../../core/render/k8s';
+import { objectKey } from '../../core/render/k8s';
 import type { TalosLine } from '../../core/talos/defaults';
 import { configDigest, rebootDigest } from '../../core/talos/reboot';
 import { TODAY, exampleValues, testSecrets } from '../helpers';
-import { CONFIG_GROUP, Registration, Run, engineRegistrations, runProgram } from './harness';
+import { Registration, Run, runProgram } from './harness';
 
 type Values = Record<string, unknown>;
 type Diff = { changed: string[]; added: string[]; removed: string[] };
@@ -25,21 +25,9 @@ function comparable(r: Registration, strict: boolean): string {
   return JSON.stringify({ raw, provider: r.provider, type: r.type, ...(strict ? { deps: [...r.dependencies].sort(), parent: r.parent } : {}) });
 }
 
-/**
- * What the engine would diff, by URN: every registration, a ConfigGroup's objects as the typed
- * children the kubernetes provider registers for them (so a ConfigGroup compares without its
- * `objs`). Named by the last URN part; a ConfigGroup's child by kind/namespace/name, as the
- * cluster-wide objects are, for readable expectations.
- */
+/** What the engine would diff, by URN (every Kubernetes object is its own registration), named by the last URN part. */
 function engineView(run: Run, strict: boolean): Map<string, { name: string; value: string }> {
-  const groups = new Set(run.registrations.filter((r) => r.type === CONFIG_GROUP).map((r) => r.urn));
-  return new Map(
-    engineRegistrations(run).map((r) => {
-      const shown = r.type === CONFIG_GROUP ? { ...r, raw: { ...r.raw, objs: undefined } } : r;
-      const name = groups.has(r.parent) ? objectKey(r.raw as unknown as K8sObject) : r.urn.split('::').pop()!;
-      return [r.urn, { name, value: comparable(shown, strict) }];
-    }),
-  );
+  return new Map(run.registrations.map((r) => [r.urn, { name: r.urn.split('::').pop()!, value: comparable(r, strict) }]));
 }
 
 function diff(a: Run, b: Run, strict = false): Diff {

@@ -7,18 +7,16 @@ import { parse } from 'yaml';
 import { objectKey } from '../../core/render/k8s';
 import { renderStack } from '../../core/render/index';
 import { SCRIPTS } from '../../core/talos/commands';
-import { tenantObjects } from '../../components/cluster-layer';
 import { EXAMPLES, example, exampleValues, testSecrets } from '../helpers';
-import { CONFIG_GROUP, Registration, Run, SECRET_SIG, ancestors, appliedObjects, isSecretValue, runExample, runProgram } from './harness';
+import { Registration, Run, SECRET_SIG, ancestors, appliedObjects, isSecretValue, runExample, runProgram } from './harness';
 
 const FIXED = new Set<string>(Object.values(SCRIPTS));
 const typeOf = (r: Registration) => r.type;
 const leafType = (urn: string) => urn.split('::')[2].split('$').pop()!;
 const commands = (run: Run) => run.registrations.filter((r) => r.type === 'command:local:Command');
-/** What the program registers with the cluster provider: typed cluster-wide objects and one ConfigGroup per tenant. */
+/** What the program registers with the cluster provider: one typed resource per rendered object. */
 const k8sResources = (run: Run) => run.registrations.filter((r) => r.type.startsWith('kubernetes:'));
-const typed = (run: Run) => k8sResources(run).filter((r) => r.type !== CONFIG_GROUP);
-const groups = (run: Run) => k8sResources(run).filter((r) => r.type === CONFIG_GROUP);
+const TENANT = 'bulwark:k8s:Tenant';
 const get = (run: Run, name: string) => {
   const r = run.byName.get(name);
   if (!r) throw new Error(`no resource named ${name}`);
@@ -45,12 +43,18 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     expect(count('bulwark:talos:Bootstrap')).toBe(1);
     expect(count('bulwark:talos:Rollout')).toBe(1);
     expect(count('bulwark:k8s:ClusterLayer')).toBe(1);
-    expect(count(CONFIG_GROUP)).toBe(valid.stack.tenants.length); // one per tenant, its own component
+    expect(count(TENANT)).toBe(valid.stack.tenants.length); // one per tenant
+    // nothing the provider expands by asking the cluster at preview (a ConfigGroup fails every preview once it is unreachable)
+    expect(run().registrations.filter((r) => r.type.startsWith('kubernetes:yaml/') || r.type.startsWith('kubernetes:helm'))).toEqual([]);
   });
 
   test('every resource is parented to a Bulwark component (none hangs off the stack)', () => {
     for (const r of run().registrations) {
       if (r.type === 'pulumi:pulumi:Stack') continue;
+      if (r.type === 'bulwark:k8s:Tenant') {
+        expect(leafType(r.parent)).toBe('bulwark:k8s:ClusterLayer'); // a tenant's objects sit in the cluster layer
+        continue;
+      }
       if (r.type.startsWith('bulwark:')) {
         expect(leafType(r.parent)).toBe('pulumi:pulumi:Stack'); // top-level components sit on the stack
         continue;
@@ -123,42 +127,46 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     expect(provider.raw.clusterIdentifier).toBe(`bulwark:${valid.stack.cluster.name}`);
     expect(isSecretValue(provider.raw.kubeconfig)).toBe(true);
     expect(k8sResources(run()).length).toBeGreaterThan(0);
-    for (const r of typed(run())) {
+    for (const r of k8sResources(run())) {
       expect(r.provider?.startsWith(`${provider.urn}::`)).toBe(true);
       expect(r.deleteBeforeReplace).toBe(true);
     }
-    // a ConfigGroup hands its provider to the children the kubernetes provider registers for it
-    for (const g of groups(run())) expect(g.providers.kubernetes?.startsWith(`${provider.urn}::`)).toBe(true);
     for (const r of k8sResources(run())) expect(ancestors(run().registrations, r.urn).has(kubeconfig)).toBe(true);
   });
 
-  test('Kubernetes objects are exactly the rendered objects: cluster-wide ones typed and named kind/namespace/name, each tenant\'s in its own ConfigGroup', async () => {
+  test('Kubernetes objects are exactly the rendered objects, each a typed resource named kind/namespace/name; a tenant\'s under its own component', async () => {
     const rendered = renderStack(valid, await testSecrets());
-    expect(typed(run()).map((r) => r.name).sort()).toEqual(rendered.objects.map(objectKey).sort());
-    for (const r of typed(run())) expect(r.raw.metadata).toEqual(expect.objectContaining({ name: expect.any(String) }));
-    expect(groups(run()).map((g) => g.name).sort()).toEqual(valid.stack.tenants.map((t) => `tenant-${t.name}`).sort());
-    for (const [tenant, objects] of rendered.tenantObjects) expect(get(run(), `tenant-${tenant}`).raw.objs).toEqual(JSON.parse(JSON.stringify(objects)));
-    const expected = [...rendered.objects, ...[...rendered.tenantObjects.values()].flat()].map(objectKey).sort();
-    expect(appliedObjects(run()).map((a) => a.key).sort()).toEqual(expected);
+    const expected = [...rendered.objects, ...[...rendered.tenantObjects.values()].flat()];
+    expect(k8sResources(run()).map((r) => r.name).sort()).toEqual(expected.map(objectKey).sort());
+    expect(appliedObjects(run()).map((a) => a.key).sort()).toEqual(expected.map(objectKey).sort());
+    for (const r of k8sResources(run())) expect(r.raw.metadata).toEqual(expect.objectContaining({ name: expect.any(String) }));
+    for (const o of rendered.objects) expect(leafType(get(run(), objectKey(o)).parent)).toBe('bulwark:k8s:ClusterLayer');
+    for (const [tenant, objects] of rendered.tenantObjects) {
+      const component = get(run(), `tenant-${tenant}`);
+      for (const o of objects) {
+        const r = get(run(), objectKey(o));
+        expect(r.parent).toBe(component.urn);
+        expect(r.raw).toEqual(JSON.parse(JSON.stringify(o)));
+      }
+    }
   });
 
-  test('explicit order: Namespace before what lives in it, policy before binding, every tenant after the cluster-wide objects', () => {
+  test('explicit order: Namespace before what lives in it, policy before binding, every tenant object after every cluster-wide object', async () => {
+    const rendered = renderStack(valid, await testSecrets());
     const byName = run().byName;
     const regs = run().registrations;
-    for (const r of typed(run())) {
+    for (const r of k8sResources(run())) {
       const ns = (r.raw.metadata as { namespace?: string }).namespace;
       if (ns) expect(r.dependencies).toContain(byName.get(`Namespace/${ns}`)!.urn);
       if (r.type.endsWith(':ValidatingAdmissionPolicyBinding'))
         expect(r.dependencies).toContain(byName.get(`ValidatingAdmissionPolicy/${(r.raw.spec as { policyName: string }).policyName}`)!.urn);
     }
-    for (const t of valid.stack.tenants) {
-      const group = get(run(), `tenant-${t.name}`);
-      for (const c of typed(run())) expect(ancestors(regs, group.urn).has(c.urn)).toBe(true);
-      // inside the group only Namespaces come first (the provider's own order); every object lives in the tenant's namespace
-      const objs = group.raw.objs as { kind: string; metadata: { name: string; namespace?: string } }[];
-      expect(objs.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name)).toEqual([t.name]);
-      for (const o of objs) if (o.kind !== 'Namespace') expect(o.metadata.namespace).toBe(t.name);
-    }
+    const clusterWide = rendered.objects.map((o) => get(run(), objectKey(o)).urn);
+    for (const objects of rendered.tenantObjects.values())
+      for (const o of objects) {
+        const before = ancestors(regs, get(run(), objectKey(o)).urn);
+        for (const c of clusterWide) expect(before.has(c)).toBe(true);
+      }
   });
 
   test('stack outputs: endpoint, OIDC kubeconfig (plain), break-glass kubeconfig and talosconfig (secret), posture, installers', async () => {
@@ -239,35 +247,20 @@ describe('existing-cluster mode', () => {
     for (const r of run.registrations) expect(JSON.stringify(r.raw).includes('EXISTING-ADMIN-TOKEN') && !isSecretValue(r.raw.kubeconfig)).toBe(false);
   });
 
-  test('outputs: the OIDC kubeconfig trusts the existing cluster\'s CA; no Talos credentials', () => {
+  test('outputs: the OIDC kubeconfig trusts the existing cluster\'s CA and names its server; no Talos credentials', () => {
     const o = run.outputs as Record<string, unknown>;
     expect(o.talosconfig).toBeUndefined();
     expect(o.breakGlassKubeconfig).toBeUndefined();
     expect(o.nodes).toEqual({});
     const kc = parse(run.stackOutputs.kubeconfig as string) as { clusters: { cluster: { 'certificate-authority-data': string; server: string } }[] };
     expect(kc.clusters[0].cluster['certificate-authority-data']).toBe(CA);
+    // the server the existing cluster's kubeconfig names, not bulwark:cluster.endpoint
+    expect(kc.clusters[0].cluster.server).toBe('https://existing.example.com:6443');
     expect(JSON.stringify(run.stackOutputs)).not.toContain('EXISTING-ADMIN-TOKEN');
   });
 
   test('stack outputs carry no secret marker where none is needed', () => {
     expect(Object.values(run.stackOutputs).some(isSecretValue)).toBe(false);
     expect(SECRET_SIG).toHaveLength(32);
-  });
-});
-
-describe('a tenant\'s ConfigGroup orders only Namespaces by itself', () => {
-  const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 't' } };
-  const role = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'reader', namespace: 't' }, rules: [] };
-  const binding = {
-    apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'readers', namespace: 't' },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'reader' }, subjects: [],
-  };
-
-  test('objects that need only their Namespace pass through unchanged', () => {
-    expect(tenantObjects('t', [ns, role])).toEqual([ns, role]);
-  });
-
-  test('an object that needs another object of the same tenant is refused, naming both', () => {
-    expect(() => tenantObjects('t', [ns, role, binding])).toThrow('tenant t: RoleBinding/t/readers must be applied after Role/t/reader of the same tenant');
   });
 });
