@@ -1,5 +1,5 @@
 /** Claims checked by the e2e suite → VerificationResults (core/posture/report.ts) and a printed table. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { VerificationResults } from '../../core/posture/report';
 
@@ -8,7 +8,8 @@ type Claim = VerificationResults['stacks'][string]['claims'][number];
 export class Results {
   readonly data: VerificationResults;
 
-  constructor(kubernetesVersion: string) {
+  /** `judge`: the outside engine that checks these claims (e.g. `cyclonus v0.5.6`); none = the real control plane. */
+  constructor(kubernetesVersion: string, readonly judge?: string) {
     this.data = { kubernetesVersion, stacks: {} };
   }
 
@@ -19,7 +20,7 @@ export class Results {
   record(stack: string, claim: string, controls: string[], status: Claim['status'], detail?: string): void {
     const s = this.data.stacks[stack];
     if (!s) throw new Error(`unknown stack ${stack}`);
-    s.claims.push({ claim, controls, status, ...(detail ? { detail } : {}) });
+    s.claims.push({ claim, controls, status, ...(detail ? { detail } : {}), ...(this.judge ? { judge: this.judge } : {}) });
   }
 
   /**
@@ -36,9 +37,19 @@ export class Results {
     }
   }
 
+  /** Writes this run's claims; the claims other judges left in the file (another test file's run) stay. */
   write(path: string): void {
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, `${JSON.stringify(this.data, null, 2)}\n`);
+    let prev: VerificationResults | undefined;
+    try { prev = existsSync(path) ? (JSON.parse(readFileSync(path, 'utf8')) as VerificationResults) : undefined; } catch { prev = undefined; }
+    const out: VerificationResults = { kubernetesVersion: this.judge && prev ? prev.kubernetesVersion : this.data.kubernetesVersion, stacks: {} };
+    for (const [name, s] of Object.entries(prev?.stacks ?? {})) {
+      const others = s.claims.filter((c) => c.judge !== this.judge);
+      if (others.length) out.stacks[name] = { profile: s.profile, claims: others };
+    }
+    for (const [name, s] of Object.entries(this.data.stacks))
+      out.stacks[name] = { profile: s.profile, claims: [...(out.stacks[name]?.claims ?? []), ...s.claims] };
+    writeFileSync(path, `${JSON.stringify(out, null, 2)}\n`);
   }
 
   table(): string {

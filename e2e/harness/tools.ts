@@ -35,3 +35,16 @@ export function loadTools(): Tools {
     kubernetesVersion: t('kube-apiserver').version,
   };
 }
+
+/** An outside judge (talosctl-1.13, talosctl-1.14, cyclonus) from the manifest, or why it is absent. */
+export type Judge = { path: string; version: string; substitutions?: string[] } | { absent: string };
+
+export function findJudge(name: string): Judge {
+  const cache = process.env.BULWARK_E2E_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'bulwark-e2e');
+  const file = join(cache, 'manifest.json');
+  const hint = 'run `npm run e2e:tools` (builds it into the e2e cache; see e2e/tools/README.md)';
+  if (!existsSync(file)) return { absent: `${name}: no ${file}; ${hint}` };
+  const e = (JSON.parse(readFileSync(file, 'utf8')) as { tools: Record<string, { path: string; version: string; substitutions?: string[] }> }).tools[name];
+  if (!e || !existsSync(e.path)) return { absent: `${name} is not in ${file}; ${hint}` };
+  return e;
+}
