@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { checkGroupRef, checkIssuers, groupNameOf, prefixedGroup } from '../auth/groups';
 import type { Control } from '../controls/types';
 import { PINNED_FIRST_APPLY } from '../controls/catalogue/os';
+import { strictEgress } from '../controls/catalogue/tenancy';
 import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
 import { ConfigProblem, StackConfigError, keyPath, brief, quote } from './errors';
@@ -172,6 +173,8 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
       if (!nodes.some((n) => want.every(([k, v]) => n.labels[k] === v)))
         add(['tenants', i, 'dedicatedNodes'], `selects ${want.map(([k, v]) => `${k}=${v}`).join(',')}, which no node in bulwark:nodes carries; add those labels to the tenant's nodes`);
     }
+    if (t.selfService && profile && strictEgress(profile.settings))
+      add(['tenants', i, 'selfService'], `is true, but profile ${profile.name} requires strict egress: tenant admins who may write NetworkPolicies can allow any egress themselves (policies only ever add allowed traffic), which undoes it; remove selfService and let the platform team add the tenant's allow rules`);
     if (t.allowServiceTypes.length && profile && !profile.settings.tenantServiceTypesAllowed)
       add(['tenants', i, 'allowServiceTypes'], `asks for ${t.allowServiceTypes.join(', ')}, which profile ${profile.name} never allows tenants; remove it, or expose the service through an ingress the platform team runs`);
   });

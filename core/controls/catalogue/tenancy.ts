@@ -137,6 +137,13 @@ export const tenancyControls: Control[] = [
   },
 ];
 
+/**
+ * Whether a profile closes tenant egress beyond DNS (the hostile profile's strict egress). Tenants of
+ * such a profile may not write NetworkPolicies (selfService): one allow-all egress policy of their own
+ * undoes it, since NetworkPolicies only add allowed traffic.
+ */
+export const strictEgress = (settings: ControlContext['profile']['settings']): boolean => settings.sandboxRuntime !== 'none';
+
 const ALL_VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection'];
 const READ = ['get', 'list', 'watch'];
 
@@ -149,8 +156,11 @@ function tenantRoles(): K8sObject[] {
   });
   return [
     role(TENANT_ADMIN_ROLE, [
-      { apiGroups: [''], resources: ['pods', 'services', 'endpoints', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ALL_VERBS },
-      { apiGroups: [''], resources: ['pods/log', 'pods/status', 'events', 'resourcequotas', 'limitranges'], verbs: READ },
+      { apiGroups: [''], resources: ['pods', 'services', 'configmaps', 'secrets', 'persistentvolumeclaims', 'serviceaccounts'], verbs: ALL_VERBS },
+      // Endpoints and EndpointSlices read-only (CVE-2021-25740, as upstream's edit/admin since 1.22): a tenant
+      // writing them points a Service, or an ingress controller acting for it, at another tenant's pods.
+      { apiGroups: [''], resources: ['endpoints', 'pods/log', 'pods/status', 'events', 'resourcequotas', 'limitranges'], verbs: READ },
+      { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: READ },
       { apiGroups: [''], resources: ['pods/exec', 'pods/attach', 'pods/portforward'], verbs: ['get', 'create'] },
       { apiGroups: ['apps'], resources: ['deployments', 'statefulsets', 'daemonsets', 'replicasets'], verbs: ALL_VERBS },
       { apiGroups: ['apps'], resources: ['deployments/scale', 'statefulsets/scale'], verbs: ['get', 'update', 'patch'] },
