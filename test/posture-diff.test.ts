@@ -157,6 +157,7 @@ No posture change: \`edge-store\`, \`prod\`, \`saas\`.
         { control: 'tenancy.quota.defaults', from: 'enforced', to: 'not-required', change: 'no-longer-enforced' },
         { control: 'tenancy.admission.service-types', from: 'enforced', to: 'not-required', change: 'no-longer-enforced' },
         { control: 'tenancy.admission.dedicated-nodes', from: 'not-applicable', to: 'not-required', change: 'status-changed' },
+        { control: 'tenancy.admission.node-isolation', from: 'enforced', to: 'not-required', change: 'no-longer-enforced' },
       ],
       waivers: {
         added: [

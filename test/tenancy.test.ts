@@ -53,7 +53,7 @@ describe('cluster-wide objects per profile', () => {
       'ValidatingAdmissionPolicy/bulwark-sandbox-required', 'ValidatingAdmissionPolicy/bulwark-user-namespaces', 'ValidatingAdmissionPolicy/bulwark-dedicated-nodes',
     ]));
     const acme = r.tenantObjects.get('acme')![0];
-    expect(acme.metadata.annotations).toMatchObject({ 'bulwark.dev/node-selector': 'bulwark.dev/pool=acme', 'bulwark.dev/allowed-service-types': 'ClusterIP' });
+    expect(acme.metadata.annotations).toMatchObject({ 'bulwark.dev/node-selector': 'node-restriction.kubernetes.io/pool=acme', 'bulwark.dev/allowed-service-types': 'ClusterIP' });
     // strict egress: same-namespace rule opens ingress only
     const same = r.tenantObjects.get('acme')!.find((o) => o.metadata.name === 'allow-same-namespace')!;
     expect((same.spec as any).policyTypes).toEqual(['Ingress']);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { checkGroupRef, checkIssuers, groupNameOf, prefixedGroup } from '../auth/groups';
 import type { Control } from '../controls/types';
 import { PINNED_FIRST_APPLY } from '../controls/catalogue/os';
+import { POOL_LABEL_PREFIX, isPoolLabel } from '../controls/catalogue/node-pools';
 import { strictEgress } from '../controls/catalogue/tenancy';
 import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
@@ -167,12 +168,7 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
     t.groups.forEach((g, j) => {
       if (groupNameOf(g).startsWith('system:')) add(['tenants', i, 'groups', j], `${quote(groupNameOf(g))} begins with system:, the space Kubernetes reserves for its own identities; use the identity provider's group name`);
     });
-    // In existing-cluster mode the nodes are not in the stack, so there is nothing to check against.
-    if (t.dedicatedNodes && !stack.existingCluster) {
-      const want = Object.entries(t.dedicatedNodes);
-      if (!nodes.some((n) => want.every(([k, v]) => n.labels[k] === v)))
-        add(['tenants', i, 'dedicatedNodes'], `selects ${want.map(([k, v]) => `${k}=${v}`).join(',')}, which no node in bulwark:nodes carries; add those labels to the tenant's nodes`);
-    }
+    if (t.dedicatedNodes) checkDedicatedNodes(t, i, tenants, nodeList, stack, add);
     if (t.selfService && profile && strictEgress(profile.settings))
       add(['tenants', i, 'selfService'], `is true, but profile ${profile.name} requires strict egress: tenant admins who may write NetworkPolicies can allow any egress themselves (policies only ever add allowed traffic), which undoes it; remove selfService and let the platform team add the tenant's allow rules`);
     if (t.allowServiceTypes.length && profile && !profile.settings.tenantServiceTypesAllowed)
@@ -180,6 +176,50 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
   });
   if (profile && profile.settings.sandboxRuntime !== 'none' && nodes.length && !nodes.some((n) => n.sandbox))
     add(['nodes'], `has no sandbox-capable node, but profile ${profile.name} runs tenant pods in ${profile.settings.sandboxRuntime}; set sandbox: true on the workers that should run them`);
+}
+
+/** Where the profile requires a pinned first apply (and nobody waived it), every node names its fingerprint. */
+function checkPinnedFirstApply(nodes: (NodeConfig | undefined)[], stack: Partial<StackConfig>, profile: Profile | undefined, opts: ValidateOptions, add: Add): void {
+  const control = opts.catalogue.find((c) => c.id === PINNED_FIRST_APPLY);
+  if (!control || !profile || stack.existingCluster) return;
+  const required = control.requiredBy.some((p) => profile.lineage.includes(p)) || profile.require.includes(control.id);
+  const waived = profile.waive.some((w) => w.control === control.id) || (stack.waivers ?? []).some((w) => w?.control === control.id);
+  if (!required || waived) return;
+  nodes.forEach((n, i) => {
+    if (n && !n.certFingerprint)
+      add(
+        ['nodes', i, 'certFingerprint'],
+        `is missing; profile ${profile.name} sends a node its configuration (with every CA key) only after checking the node's maintenance-mode certificate (control ${control.id}). Boot ${n.name} into maintenance mode and copy the fingerprint its console prints (talosctl apply-config --insecure ... --cert-fingerprint '<44 characters>'), or waive the control with a reason`,
+      );
+  });
+}
+
+/**
+ * A dedicated pool must be exclusive: labelled under node-restriction.kubernetes.io/ (no kubelet
+ * can give itself that label, catalogue/node-pools.ts), tainted so other tenants' pods are not
+ * scheduled there, and no other tenant's.
+ */
+function checkDedicatedNodes(t: TenantConfig, i: number, tenants: (TenantConfig | undefined)[], nodeList: (NodeConfig | undefined)[], stack: Partial<StackConfig>, add: Add): void {
+  const want = Object.entries(t.dedicatedNodes ?? {});
+  const path = ['tenants', i, 'dedicatedNodes'];
+  if (!want.length) return add(path, `is empty; name the pool's label, e.g. { ${POOL_LABEL_PREFIX}pool: ${t.name} }, or leave dedicatedNodes out`);
+  for (const [k] of want)
+    if (!isPoolLabel(k))
+      add([...path, k], `is a label key outside ${POOL_LABEL_PREFIX}: any kubelet may set it on its own node, so a compromised node could join the pool and draw this tenant's pods; use ${POOL_LABEL_PREFIX}${k.split('/').pop()} (NodeRestriction forbids kubelets that prefix) here and on the pool's nodes`);
+  // In existing-cluster mode the nodes are not in the stack, so there is nothing to check against.
+  if (stack.existingCluster) return;
+  const inPool = (n: NodeConfig, pool: [string, string][]) => pool.every(([k, v]) => n.labels[k] === v);
+  const members = nodeList.map((n, j) => ({ n, j })).filter((x): x is { n: NodeConfig; j: number } => !!x.n && inPool(x.n, want));
+  const selects = want.map(([k, v]) => `${k}=${v}`).join(',');
+  if (!members.length) add(path, `selects ${selects}, which no node in bulwark:nodes carries; add those labels to the tenant's nodes`);
+  for (const { n, j } of members) {
+    if (!n.taints.some((x) => x.effect !== 'PreferNoSchedule' && isPoolLabel(x.key) && t.dedicatedNodes![x.key] === x.value))
+      add(['nodes', j, 'taints'], `has no NoSchedule or NoExecute taint for tenant ${t.name}'s dedicated pool (${selects}) on node ${n.name}, so the scheduler puts other tenants' pods there; add { key: ${want[0][0]}, value: ${want[0][1]}, effect: NoSchedule }`);
+    tenants.forEach((o, k) => {
+      if (o && k < i && o.dedicatedNodes && Object.keys(o.dedicatedNodes).length && inPool(n, Object.entries(o.dedicatedNodes)))
+        add(path, `selects node ${n.name}, which tenant ${o.name} (bulwark:tenants[${k}]) has as a dedicated node too; a dedicated pool belongs to one tenant`);
+    });
+  }
 }
 
 /** Where the profile requires a pinned first apply (and nobody waived it), every node names its fingerprint. */

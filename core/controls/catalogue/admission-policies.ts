@@ -1,11 +1,13 @@
 /**
  * Tenancy layer, cluster-wide: ValidatingAdmissionPolicies in native CEL (no extra admission
  * controller to run). Each applies to tenant namespaces (label bulwark.dev/tenant) and exempts
- * platform admins where the policy says so.
+ * platform admins where the policy says so. Exemptions name exact identities: never a prefix
+ * such as `system:`, which every service account carries (a tenant's own included).
  */
 import { prefixedGroupList } from '../../auth/groups';
 import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
 import type { Control, ControlContext } from '../types';
+import { NODE_ROLE_PREFIX, POOL_LABEL_PREFIX } from './node-pools';
 import { sandboxOf } from './runtime';
 import { NODE_SELECTOR_ANNOTATION, SERVICE_TYPES_ANNOTATION } from './tenancy';
 
@@ -19,7 +21,24 @@ interface PolicySpec {
   validations: { expression: string; message: string; reason?: string }[];
   /** Platform admins may do what the policy forbids tenants. */
   exemptAdmins: boolean;
+  /** More conditions for the policy to apply (after the admin exemption). */
+  matchConditions?: { name: string; expression: string }[];
+  variables?: { name: string; expression: string }[];
+  /**
+   * Bind to every namespace rather than to those carrying the tenant label: for a policy on
+   * Namespaces themselves, whose new labels decide a namespaceSelector (an update that drops
+   * the tenant label would otherwise escape the policy guarding that label).
+   */
+  allNamespaces?: boolean;
 }
+
+/**
+ * Identities that run the platform, exempt from the namespace-label policy besides the platform
+ * admin groups: the deployer (`pulumi up`) and the break-glass group, which can delete any
+ * policy anyway. Exact names only.
+ */
+export const PLATFORM_USERS = ['bulwark:deployer'];
+export const PLATFORM_GROUPS = ['system:masters'];
 
 function adminExemption(ctx: ControlContext): { name: string; expression: string }[] {
   const groups = prefixedGroupList(ctx.stack.oidc, ctx.stack.oidc?.platformAdminGroups ?? []);
@@ -31,6 +50,7 @@ export function policy(ctx: ControlContext, p: PolicySpec): K8sObject[] {
   const name = `bulwark-${p.name}`;
   const meta = { labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: p.control } };
   const actions = ctx.profile.settings.audit === 'strict' ? ['Deny', 'Audit'] : ['Deny'];
+  const conditions = [...(p.exemptAdmins ? adminExemption(ctx) : []), ...(p.matchConditions ?? [])];
   return [
     {
       apiVersion: 'admissionregistration.k8s.io/v1',
@@ -39,7 +59,8 @@ export function policy(ctx: ControlContext, p: PolicySpec): K8sObject[] {
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: { resourceRules: p.resources.map((r) => ({ ...r })) },
-        ...(p.exemptAdmins && adminExemption(ctx).length ? { matchConditions: adminExemption(ctx) } : {}),
+        ...(conditions.length ? { matchConditions: conditions } : {}),
+        ...(p.variables ? { variables: p.variables } : {}),
         validations: p.validations.map((v) => ({ reason: 'Forbidden', ...v })),
       },
     },
@@ -50,11 +71,44 @@ export function policy(ctx: ControlContext, p: PolicySpec): K8sObject[] {
       spec: {
         policyName: name,
         validationActions: actions,
-        matchResources: { namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] } },
+        ...(p.allNamespaces ? {} : { matchResources: { namespaceSelector: { matchExpressions: [{ key: TENANT_LABEL, operator: 'Exists' }] } } }),
       },
     },
   ];
 }
+
+const hasTenantLabel = (o: string) => `(has(${o}.metadata.labels) && '${TENANT_LABEL}' in ${o}.metadata.labels)`;
+
+/**
+ * CEL for "a tenant pod targets no node that is not its own". Guarded keys are the pool prefix
+ * and the control plane's role prefix; a pod may name a guarded key=value only when it is one of
+ * its namespace's dedicated-node pairs (the bulwark.dev/node-selector annotation, which tenants
+ * cannot change). Excluding nodes (NotIn, DoesNotExist) stays allowed. matchFields and
+ * kubernetes.io/hostname stay allowed too (DaemonSet pods carry them): a named node that is not
+ * the tenant's is still behind a taint the tenant may not tolerate.
+ */
+const guarded = (k: string) => `(${k}.startsWith('${POOL_LABEL_PREFIX}') || ${k}.startsWith('${NODE_ROLE_PREFIX}'))`;
+const ownPair = (k: string, v: string) => `(${k} + '=' + ${v}) in variables.ownPool`;
+const termOk = (t: string) =>
+  `(!has(${t}.matchExpressions) || ${t}.matchExpressions.all(e, !${guarded('e.key')} || e.operator in ['NotIn', 'DoesNotExist'] || ` +
+  `(e.operator == 'In' && has(e.values) && e.values.all(v, ${ownPair('e.key', 'v')}))))`;
+const NODE_AFFINITY = 'object.spec.affinity.nodeAffinity';
+export const NODE_ISOLATION_RULES = {
+  ownPool:
+    `has(namespaceObject.metadata.annotations) && '${NODE_SELECTOR_ANNOTATION}' in namespaceObject.metadata.annotations ? ` +
+    `namespaceObject.metadata.annotations['${NODE_SELECTOR_ANNOTATION}'].split(',') : []`,
+  // The scheduler binds through pods/binding; a tenant naming the node skips the scheduler and its taints.
+  nodeName: "request.operation != 'CREATE' || !has(object.spec.nodeName) || object.spec.nodeName == ''",
+  nodeSelector: `!has(object.spec.nodeSelector) || object.spec.nodeSelector.all(k, !${guarded('k')} || ${ownPair('k', 'object.spec.nodeSelector[k]')})`,
+  affinity:
+    `!has(object.spec.affinity) || !has(object.spec.affinity.nodeAffinity) || (` +
+    `(!has(${NODE_AFFINITY}.requiredDuringSchedulingIgnoredDuringExecution) || ${NODE_AFFINITY}.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.all(t, ${termOk('t')})) && ` +
+    `(!has(${NODE_AFFINITY}.preferredDuringSchedulingIgnoredDuringExecution) || ${NODE_AFFINITY}.preferredDuringSchedulingIgnoredDuringExecution.all(p, ${termOk('p.preference')})))`,
+  // An empty key with Exists tolerates every taint; Exists on a pool key tolerates every pool.
+  tolerations:
+    `!has(object.spec.tolerations) || object.spec.tolerations.all(t, has(t.key) && t.key != '' && !t.key.startsWith('${NODE_ROLE_PREFIX}') && ` +
+    `(!t.key.startsWith('${POOL_LABEL_PREFIX}') || ((!has(t.operator) || t.operator == 'Equal') && ${ownPair('t.key', "(has(t.value) ? t.value : '')")})))`,
+};
 
 const PODS = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE', 'UPDATE'] }];
 const SERVICES = [{ apiGroups: [''], apiVersions: ['v1'], resources: ['services'], operations: ['CREATE', 'UPDATE'] }];
@@ -201,10 +255,47 @@ export const admissionPolicyControls: Control[] = [
     }),
   },
   {
+    id: 'tenancy.admission.node-isolation',
+    layer: 'tenancy',
+    title: 'Tenant pods target no node that is not theirs: no other pool, no control plane, no spec.nodeName',
+    threat:
+      'A tenant that selects or tolerates another tenant\'s dedicated pool, names a node in spec.nodeName, or tolerates the control-plane taint ' +
+      'shares hardware it was promised it would not, or runs next to etcd and the API server\'s keys.',
+    references: { nsa: ['Namespaces and node isolation'] },
+    requiredBy: [...SHARED],
+    appliesTo: hasTenants,
+    contribute: (ctx) => ({
+      objects: policy(ctx, {
+        name: 'node-isolation',
+        control: 'tenancy.admission.node-isolation',
+        resources: PODS,
+        exemptAdmins: true,
+        variables: [{ name: 'ownPool', expression: NODE_ISOLATION_RULES.ownPool }],
+        validations: [
+          { expression: NODE_ISOLATION_RULES.nodeName, message: 'tenant pods may not set spec.nodeName; let the scheduler place them' },
+          {
+            expression: NODE_ISOLATION_RULES.nodeSelector,
+            message: `tenant pods may select ${POOL_LABEL_PREFIX} labels only of their own dedicated pool (namespace annotation ${NODE_SELECTOR_ANNOTATION}) and no ${NODE_ROLE_PREFIX} label`,
+          },
+          {
+            expression: NODE_ISOLATION_RULES.affinity,
+            message: `tenant pods may require or prefer ${POOL_LABEL_PREFIX} labels only of their own dedicated pool and no ${NODE_ROLE_PREFIX} label (NotIn and DoesNotExist are allowed)`,
+          },
+          {
+            expression: NODE_ISOLATION_RULES.tolerations,
+            message: `tenant pods may not tolerate every taint (empty key) or a ${NODE_ROLE_PREFIX} (control-plane) taint, and tolerate a ${POOL_LABEL_PREFIX} taint only of their own pool, with operator Equal`,
+          },
+        ],
+      }),
+    }),
+  },
+  {
     id: 'tenancy.admission.namespace-labels',
     layer: 'tenancy',
     title: 'Tenants cannot change their namespace\'s labels or annotations',
-    threat: 'A tenant that relabels its namespace lowers its own pod-security level, leaves the tenant policies\' selector, or lifts its node pinning.',
+    threat:
+      'A tenant that relabels its namespace lowers its own pod-security level, leaves the tenant policies\' selector (removing the tenant label), ' +
+      'or lifts its node pinning; an exemption by prefix (system:) would let any service account, a tenant\'s own included, do it.',
     references: { pss: ['namespace labels'] },
     requiredBy: [...ALL],
     appliesTo: hasTenants,
@@ -214,13 +305,21 @@ export const admissionPolicyControls: Control[] = [
         control: 'tenancy.admission.namespace-labels',
         resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['namespaces'], operations: ['UPDATE'] }],
         exemptAdmins: true,
+        allNamespaces: true,
+        matchConditions: [
+          // Old or new labels: removing the tenant label is itself a change this policy forbids.
+          { name: 'tenant-namespace', expression: `${hasTenantLabel('oldObject')} || ${hasTenantLabel('object')}` },
+          {
+            name: 'not-platform-identity',
+            expression: `!(request.userInfo.username in ${JSON.stringify(PLATFORM_USERS)} || request.userInfo.groups.exists(g, g in ${JSON.stringify(PLATFORM_GROUPS)}))`,
+          },
+        ],
         validations: [
           {
             expression:
-              "request.userInfo.username.startsWith('system:') || " +
               '((has(object.metadata.labels) ? object.metadata.labels : {}) == (has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}) && ' +
               '(has(object.metadata.annotations) ? object.metadata.annotations : {}) == (has(oldObject.metadata.annotations) ? oldObject.metadata.annotations : {}))',
-            message: 'only platform admins may change the labels or annotations of a tenant namespace',
+            message: `only platform admins and the platform's own identities (${[...PLATFORM_USERS, ...PLATFORM_GROUPS].join(', ')}) may change the labels or annotations of a tenant namespace`,
           },
         ],
       }),

@@ -9,6 +9,7 @@ import { apiPolicyControls } from './api-policy';
 import { authControls } from './auth';
 import { controlPlaneControls } from './control-plane';
 import { kubeletControls } from './kubelet';
+import { nodePoolControls } from './node-pools';
 import { osControls } from './os';
 import { runtimeControls } from './runtime';
 import { tenancyControls } from './tenancy';
@@ -20,6 +21,7 @@ export const CATALOGUE: readonly Control[] = [
   ...kubeletControls,
   ...apiPolicyControls,
   ...tenancyControls,
+  ...nodePoolControls,
   ...admissionPolicyControls,
   ...authControls,
 ];

@@ -5,6 +5,7 @@
  */
 import { isIP } from 'node:net';
 import type { NodeConfig, StackConfig } from '../../config/schema';
+import { isPoolLabel } from '../../controls/catalogue/node-pools';
 import type { SecretsBundle } from '../../secrets/bundle';
 import type { TalosLine } from '../../talos/defaults';
 import type { ControlPlanePlan, MachinePlan } from '../plan';
@@ -84,8 +85,10 @@ export function kubeletConfig(m: MachinePlan): Record<string, unknown> {
   return valuesOf(m.kubelet);
 }
 
+/** Labels Talos writes (as the kubelet): all but the pool labels, which the deployer applies (catalogue/node-pools.ts). */
 export function nodeLabels(inputs: MachineInputs): Record<string, string> {
-  return sortKeys({ ...inputs.node.labels, ...valuesOf(inputs.machine.nodeLabels) });
+  const own = Object.fromEntries(Object.entries(inputs.node.labels).filter(([k]) => !isPoolLabel(k)));
+  return sortKeys({ ...own, ...valuesOf(inputs.machine.nodeLabels) });
 }
 
 /** Taints in Talos's map form: key → "value:Effect" (or ":Effect"/"Effect"). */
