@@ -18,6 +18,20 @@ export function clusterIdStd(id: string): string {
   return Buffer.from(id.replace(/-/g, '+').replace(/_/g, '/'), 'base64').toString('base64');
 }
 
+/**
+ * Talos 1.14 runs kube-proxy with `--config` (a `config` map is given), and kube-proxy then ignores its other
+ * flags: each flag a control sets goes into the KubeProxyConfiguration field it stands for.
+ */
+const KUBE_PROXY_FLAG_FIELDS: Record<string, string> = { 'metrics-bind-address': 'metricsBindAddress' };
+
+export function kubeProxyConfiguration(flags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(flags).map(([flag, value]) => {
+    const field = KUBE_PROXY_FLAG_FIELDS[flag];
+    if (!field) throw new Error(`kube-proxy flag --${flag} has no KubeProxyConfiguration field in core/render/machine/multidoc.ts; contract 1.14 cannot pass flags (kube-proxy ignores them beside --config)`);
+    return [field, value];
+  }).sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
 export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
   const cp = i.node.role === 'controlplane';
   const s = i.secrets;
@@ -52,7 +66,6 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     },
     doc('DiscoveryServiceConfig', { name: 'default', endpoint: 'https://discovery.talos.dev/' }),
     doc('DiscoveryIdentityConfig', { clusterID: clusterIdStd(s.cluster.id), clusterSecret: s.cluster.secret }),
-    // The schema (v1.14.0-rc.1) names this kind UnattendedInstall; Talos registers UnattendedInstallConfig.
     doc('UnattendedInstallConfig', { installer: { image: i.installerImage }, provisioning: { diskSelector: { match: diskSelectorCel(i.node) }, wipe: false } }),
     doc('ResolverConfig', { hostDNS: { enabled: true, forwardKubeDNSToHost: true } }),
     ...(Object.keys(sysctls).length ? [doc('SysctlConfig', { params: sysctls })] : []),
@@ -91,7 +104,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('KubeAPIServerConfig', { image: img.apiServer, extraArgs: apiServerExtraArgs(p), certExtraSANs: [new URL(i.stack.cluster.endpoint).hostname] }),
     doc('KubeControllerManagerConfig', { image: img.controllerManager, ...(p.controllerManagerArgs.size ? { extraArgs: argsOf(p.controllerManagerArgs) } : {}) }),
     doc('KubeSchedulerConfig', { image: img.scheduler, config: {}, ...(p.schedulerArgs.size ? { extraArgs: argsOf(p.schedulerArgs) } : {}) }),
-    doc('KubeProxyConfig', { image: img.proxy, config: {}, ...(p.kubeProxyArgs.size ? { extraArgs: argsOf(p.kubeProxyArgs) } : {}) }),
+    doc('KubeProxyConfig', { image: img.proxy, config: kubeProxyConfiguration(argsOf(p.kubeProxyArgs)) }),
     doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789 }),
     doc('KubeCoreDNSConfig', { enabled: true }),
   );
