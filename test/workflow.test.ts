@@ -27,6 +27,9 @@ interface Step {
 }
 interface Job {
   if?: string;
+  needs?: string;
+  environment?: string;
+  'runs-on'?: string;
   env?: Record<string, string>;
   steps: Step[];
   permissions?: Record<string, string>;
@@ -46,12 +49,14 @@ describe('the workflow file', () => {
   test('is valid YAML with a preview job on pull requests and a deploy job on pushes to main', () => {
     expect(Object.keys(wf.on).sort()).toEqual(['pull_request', 'push']);
     expect(wf.on.push.branches).toEqual(['main']);
-    expect(Object.keys(wf.jobs)).toEqual(['preview', 'deploy']);
+    expect(Object.keys(wf.jobs)).toEqual(['posture', 'preview', 'deploy']);
+    expect(wf.jobs.posture.if).toBe("github.event_name == 'pull_request'");
     expect(wf.jobs.preview.if).toContain("github.event_name == 'pull_request'");
     expect(wf.jobs.preview.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
     expect(wf.jobs.deploy.if).toBe("github.event_name == 'push' && github.ref == 'refs/heads/main'");
     expect(wf.permissions).toEqual({ contents: 'read' });
     expect(wf.jobs.preview.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
+    expect(wf.jobs.posture.permissions).toEqual({ contents: 'read', 'pull-requests': 'write' });
     expect(wf.jobs.deploy.permissions).toEqual({ contents: 'read' });
   });
 
@@ -62,7 +67,7 @@ describe('the workflow file', () => {
     for (const line of text.split('\n').filter((l) => /^\s*-?\s*uses:/.test(l)))
       if (/@[0-9a-f]{40}/.test(line)) expect(line).toMatch(/@[0-9a-f]{40} # v\d+\.\d+\.\d+$/);
     expect(uses.filter((u) => u.startsWith('pulumi/actions@'))).toHaveLength(2);
-    expect(uses.filter((u) => u.startsWith('actions/github-script@'))).toHaveLength(1);
+    expect(uses.filter((u) => u.startsWith('actions/github-script@'))).toHaveLength(2);
   });
 
   test('installs the Pulumi CLI matching @pulumi/pulumi in package.json', () => {
@@ -96,11 +101,35 @@ describe('the workflow file', () => {
       expect(JSON.stringify(j.env ?? {})).not.toContain('secrets.');
       for (const s of j.steps) {
         const usesSecrets = JSON.stringify(s).includes('secrets.');
-        expect(usesSecrets).toBe(!!s.run && /scripts\/ci-(preview|deploy)\.sh/.test(s.run));
+        // the Pulumi steps of the preview and deploy jobs; the posture job's run of ci-preview.sh has none
+        expect(usesSecrets).toBe(!!s.run && /scripts\/ci-(preview|deploy)\.sh/.test(s.run) && s.env?.BULWARK_SKIP_PREVIEW !== '1');
       }
     }
     const checkout = steps.filter((s) => s.uses?.startsWith('actions/checkout@'));
     for (const s of checkout) expect(s.with).toMatchObject({ 'fetch-depth': 0, 'persist-credentials': false });
+  });
+
+  test("no job that runs a pull request's unreviewed code holds credentials that decrypt state", () => {
+    // A same-repository branch runs its own scripts (and its own copy of this file): any job of a
+    // pull request that sees the state backend and passphrase must wait for a reviewer first.
+    for (const [name, j] of Object.entries(wf.jobs).filter(([, job]) => (job.if ?? '').includes("'pull_request'"))) {
+      if (!JSON.stringify(j).includes('secrets.')) continue;
+      expect([name, j.environment]).toEqual(['preview', 'bulwark-preview']);
+      expect(j.needs).toBe('posture');
+      expect(j.if).toContain('github.event.pull_request.head.repo.full_name == github.repository');
+    }
+    // The posture diff: every pull request (forks too), no secrets, posture only, never on a self-hosted runner.
+    const posture = wf.jobs.posture;
+    expect(JSON.stringify(posture)).not.toContain('secrets.');
+    expect(posture.environment).toBeUndefined();
+    expect(posture['runs-on']).toMatch(/^ubuntu-\d/);
+    const step = posture.steps.find((s) => s.run?.includes('scripts/ci-preview.sh'))!;
+    expect(step.env).toEqual({ BULWARK_CI_OUT: '${{ runner.temp }}/bulwark-ci', BULWARK_SKIP_PREVIEW: '1' });
+    expect(posture.steps.some((s) => s.uses?.startsWith('pulumi/actions@'))).toBe(false);
+    // forks' tokens cannot comment: the post step is for same-repository pull requests only
+    expect(posture.steps.find((s) => s.uses?.startsWith('actions/github-script@'))!.if).toContain('head.repo.full_name == github.repository');
+    // the deploy job's secrets are the bulwark environment's (docs/ci.md: main branch only)
+    expect(wf.jobs.deploy.environment).toBe('bulwark');
   });
 
   test('posts one comment, found by the marker the script writes, and fails the job after posting', () => {
