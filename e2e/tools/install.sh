@@ -495,6 +495,9 @@ else
   err "node not found: manifest.json not written"
 fi
 
+# the engine suite's Pulumi CLI, kubernetes provider and Node 22 (npm run test:engine): merges its own entries too
+bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=(engine-tools)
+
 log "---------------------------------------------------------------"
 for s in "${SUMMARY[@]:-}"; do [ -n "$s" ] && log "  $s"; done
 log "total $(( $(now) - T_ALL ))s; disk used by cache: $(du -sh "$CACHE" 2>/dev/null | cut -f1)"
