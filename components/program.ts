@@ -16,10 +16,10 @@ import { CATALOGUE } from '../core/controls/catalogue';
 import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
 import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
-import { userKubeconfig } from '../core/render/clients';
+import { deployerKubeconfig, userKubeconfig } from '../core/render/clients';
 import { RenderedStack, renderStack, toYaml } from '../core/render/index';
 import { todayDate } from '../core/stack';
-import { execKubeconfig, kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
+import { kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
 import type { TalosLine } from '../core/talos/defaults';
 import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
 import { Bootstrap } from './bootstrap';
@@ -41,8 +41,8 @@ export interface BulwarkOutputs {
   endpoint: string;
   /** The OIDC (kubelogin) kubeconfig for people: no credential in it. */
   kubeconfig: pulumi.Output<string | undefined>;
-  /** Admin kubeconfig that mints a short-lived certificate through Talos on each use (secret). */
-  breakGlassKubeconfig?: pulumi.Output<string>;
+  /** How to mint a break-glass credential (nothing secret: the stack exports none). */
+  breakGlass: { command: string; maxLifetime: string; defaultLifetime: string };
   /** Talos API admin configuration (secret). */
   talosconfig?: pulumi.Output<string>;
   posture: { profile: string; enforced: number; waived: number; notRequired: number; notApplicable: number };
@@ -56,13 +56,18 @@ export async function bulwarkProgram(): Promise<BulwarkOutputs> {
   const plan = renderStack(valid, PLACEHOLDER_SECRETS);
   const base = {
     endpoint: valid.stack.cluster.endpoint,
+    breakGlass: {
+      command: `npm run break-glass -- --stack ${valid.name} --person <name> --reason <text>`,
+      maxLifetime: valid.profile.settings.breakGlassMaxLifetime,
+      defaultLifetime: valid.stack.cluster.breakGlassCertLifetime,
+    },
     posture: { profile: plan.posture.profile, ...plan.posture.summary },
     nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer }])),
   };
   return withoutPromiseStacks(() => (valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base)));
 }
 
-type Base = Pick<BulwarkOutputs, 'endpoint' | 'posture' | 'nodes'>;
+type Base = Pick<BulwarkOutputs, 'endpoint' | 'breakGlass' | 'posture' | 'nodes'>;
 
 function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): BulwarkOutputs {
   const { stack } = valid;
@@ -118,7 +123,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     rolloutNodes.set(n.name, { node, healthNode, rebootDigest: rebootDigests[i], configDigest: digestOf(i) });
   }
 
-  new Rollout('rollout', {
+  const rollout = new Rollout('rollout', {
     target: first.address,
     talosconfig: firstTalosconfig,
     kubernetesVersion: stack.cluster.kubernetesVersion,
@@ -139,22 +144,26 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     healthTimeout: ops.healthTimeout,
   });
 
-  const breakGlass = pulumi.secret(bundle.apply((b) => toYaml(execKubeconfig(stack, b, first.address))));
+  // The Kubernetes provider acts as bulwark:deployer (today's certificate, core/secrets/deployer-client.ts),
+  // never as system:masters. Its RBAC is a Talos inline manifest: it exists once bootstrap's health gate
+  // passes (Talos applies it in the same pass as CoreDNS), and on a cluster that predates it once the first
+  // control plane's rollout step has applied the configuration that carries it.
+  const deployer = pulumi.secret(bundle.apply(async (b) => toYaml(await deployerKubeconfig(stack, b, todayDate()))));
   // On destroy, Kubernetes objects go before any node is reset: the provider depends on every reset.
   const resetResources = [...nodes.values()].flatMap((n) => (n.reset ? [n.reset] : []));
+  const firstStep = rollout.steps.get(first.name);
   new ClusterLayer('cluster', {
-    kubeconfig: breakGlass,
+    kubeconfig: deployer,
     clusterIdentifier: `bulwark:${stack.cluster.name}`,
     objects: plan.objects,
     tenants: plan.tenantObjects,
-    dependsOn: [bootstrap.kubeconfigCommand, ...resetResources],
+    dependsOn: [bootstrap.kubeconfigCommand, ...(firstStep ? [firstStep] : []), ...resetResources],
   });
 
   return {
     ...base,
     // The user kubeconfig holds only the (public) cluster CA: not a secret.
     kubeconfig: pulumi.unsecret(fromRender((r) => r.kubeconfig)),
-    breakGlassKubeconfig: breakGlass,
     talosconfig: pulumi.secret(fromRender((r) => r.talosconfig)),
   };
 }

@@ -192,7 +192,7 @@ describe('two issuers: each group is bound only for the issuer it was declared f
     v.tenants[2].groups = [{ issuer: 'staff', group: 'team-c' }, { issuer: 'partner', group: 'team-c' }];
     return v;
   };
-  const subjectsOf = (o: { subjects?: unknown }) => (o.subjects as { kind: string; name: string }[]).map((s) => `${s.kind}:${s.name}`);
+  const subjectsOf = (o: object) => ((o as { subjects: { kind: string; name: string }[] }).subjects).map((s) => `${s.kind}:${s.name}`);
 
   it('the second issuer\'s platform-admins is not bound to cluster-admin; tenants carry only their issuers\' groups', async () => {
     const r = renderStack(validateValues('two', twoIssuers(), { today: TODAY }), await testSecrets());

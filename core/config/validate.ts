@@ -6,6 +6,7 @@
 import { X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { lifetimeProblem } from '../auth/break-glass';
 import { checkGroupRef, checkIssuers, groupNameOf, prefixedGroup } from '../auth/groups';
 import type { Control } from '../controls/types';
 import { PINNED_FIRST_APPLY } from '../controls/catalogue/os';
@@ -99,6 +100,8 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add);
+  const breakGlass = cluster && profile && lifetimeProblem(cluster.breakGlassCertLifetime, profile.settings.breakGlassMaxLifetime, profile.name);
+  if (breakGlass) add(['cluster', 'breakGlassCertLifetime'], breakGlass);
   checkPinnedFirstApply(nodes, stack, profile, opts, add);
   checkWaivers(stack, profile, opts, add);
   if (stack.nodes) stack.nodes = (stack.nodes as (NodeConfig | undefined)[]).filter((n): n is NodeConfig => !!n);

@@ -66,8 +66,13 @@ export interface ControlPlaneContribution {
   encryptedResources?: string[];
   /** The structured AuthenticationConfiguration (apiserver.config.k8s.io/v1); one control owns it. */
   authentication?: Record<string, unknown>;
-  /** Lifetime of the admin kubeconfig Talos issues (the break-glass credential). */
+  /** Lifetime of the admin kubeconfig Talos issues (`talosctl kubeconfig`, to whoever holds the talosconfig). */
   adminKubeconfigCertLifetime?: string;
+  /**
+   * Objects Talos itself creates at bootstrap (inline manifests; Talos creates what is missing,
+   * never updates or deletes): only what must exist before the program can apply anything.
+   */
+  inlineManifests?: { name: string; objects: K8sObject[] }[];
 }
 
 export interface Contribution {

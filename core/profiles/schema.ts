@@ -7,7 +7,7 @@
  * (waivers are the profile's own: they are not inherited).
  */
 import { z } from 'zod';
-import { quantity } from '../config/fields';
+import { duration, quantity } from '../config/fields';
 
 const podSecurityLevel = z.enum(['privileged', 'baseline', 'restricted']);
 
@@ -37,6 +37,11 @@ export const profileSettingsSchema = z.strictObject({
   }),
   /** Kubelet pod PID limit. */
   podPidsLimit: z.number().int().min(64),
+  /**
+   * Longest life of a break-glass certificate (a system:masters credential nobody can revoke
+   * before it expires): caps bulwark:cluster.breakGlassCertLifetime and `npm run break-glass`.
+   */
+  breakGlassMaxLifetime: duration,
 });
 
 export type ProfileSettings = z.infer<typeof profileSettingsSchema>;

@@ -39,6 +39,7 @@ export interface ControlPlanePlan {
   encryptedResources: Map<string, string>;
   authentication?: Owned<Record<string, unknown>>;
   adminKubeconfigCertLifetime?: string;
+  inlineManifests: { name: string; objects: K8sObject[]; control: string }[];
 }
 
 export interface ClusterPlan {
@@ -102,13 +103,14 @@ function applyControlPlane(plan: ControlPlanePlan, c: ControlPlaneContribution, 
     plan.authentication = { value: c.authentication, control };
   }
   if (c.adminKubeconfigCertLifetime) plan.adminKubeconfigCertLifetime = c.adminKubeconfigCertLifetime;
+  for (const m of c.inlineManifests ?? []) plan.inlineManifests.push({ ...m, control });
 }
 
 export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): ClusterPlan {
   const base = emptyMachinePlan();
   const controlPlane: ControlPlanePlan = {
     apiServerArgs: new Map(), admissionPlugins: new Map(), controllerManagerArgs: new Map(), schedulerArgs: new Map(), etcdArgs: new Map(), kubeProxyArgs: new Map(),
-    admissionConfig: [], encryptedResources: new Map(),
+    admissionConfig: [], encryptedResources: new Map(), inlineManifests: [],
   };
   const selective: { match: (n: NodeConfig) => boolean; machine: MachineContribution; control: string }[] = [];
   const objects: ClusterPlan['objects'] = [];

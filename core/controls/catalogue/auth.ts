@@ -1,6 +1,9 @@
-/** Authentication layer: OIDC through structured authentication, group RBAC, break-glass admin. */
+/** Authentication layer: OIDC through structured authentication, group RBAC, the deployer's own identity, break-glass admin. */
 import { authenticationConfiguration } from '../../auth/authentication';
+import { BREAK_GLASS_GROUP, BREAK_GLASS_REASON_PREFIX, BREAK_GLASS_USER_PREFIX } from '../../auth/break-glass';
+import { DEPLOYER_ROLE, deployerObjects } from '../../auth/deployer';
 import { prefixedGroupList } from '../../auth/groups';
+import { DEPLOYER_GROUP, DEPLOYER_USER } from '../../secrets/deployer-client';
 import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY } from '../../render/k8s';
 import type { Control } from '../types';
 
@@ -53,13 +56,34 @@ export const authControls: Control[] = [
     }),
   },
   {
+    id: 'auth.deployer.own-identity',
+    layer: 'auth',
+    title: 'The program applies Kubernetes objects as its own RBAC-bound identity (bulwark:deployer), not system:masters',
+    threat: 'A deploy identity in system:masters bypasses authorization, cannot be revoked, and looks like every other admin in the audit log, so a leaked deploy credential and a deploy cannot be told apart.',
+    references: { cis: ['5.1.1'], other: ['Kubernetes RBAC: privilege escalation prevention (bind, escalate)'] },
+    requiredBy: [...ALL],
+    contribute: () => ({
+      controlPlane: { inlineManifests: [{ name: 'bulwark-deployer', objects: deployerObjects('auth.deployer.own-identity') }] },
+      notes: [
+        `The program authenticates as ${DEPLOYER_USER} (group ${DEPLOYER_GROUP}): a client certificate signed offline by the cluster's Kubernetes CA for one UTC day (valid 49 hours at most, the same bytes all day), bound by ClusterRole ${DEPLOYER_ROLE} to the kinds Bulwark renders. Talos creates that role and binding (an inline manifest on the control planes, created when missing; \`talosctl upgrade-k8s\` updates them), so they exist before the program applies anything and the program cannot delete its own access.`,
+        'The deployer holds bind and escalate (it binds cluster-admin for the platform admins and writes the tenant roles), so it can grant anything: it is a distinct, revocable, audited identity, not a less powerful one. It reads no Secret and execs into no pod without an RBAC change the audit log shows.',
+      ],
+    }),
+  },
+  {
     id: 'auth.breakglass.short-lived-admin',
     layer: 'auth',
-    title: 'Break-glass admin kubeconfig only, with a short certificate lifetime',
-    threat: 'A client-certificate admin credential cannot be revoked before it expires; a year-long one is a year-long skeleton key.',
+    title: 'Break-glass only on demand: a certificate per person and reason, its lifetime capped by the profile',
+    threat: 'A client-certificate admin credential cannot be revoked before it expires; a long-lived or shared one is a skeleton key whose use the audit log cannot attribute.',
     references: { cis: ['3.1.1', '5.1.1'] },
     requiredBy: [...ALL],
-    contribute: (ctx) => ({ controlPlane: { adminKubeconfigCertLifetime: ctx.stack.cluster.breakGlassCertLifetime } }),
+    contribute: (ctx) => ({
+      controlPlane: { adminKubeconfigCertLifetime: ctx.stack.cluster.breakGlassCertLifetime },
+      notes: [
+        `Break-glass is minted on demand by \`npm run break-glass -- --stack <stack> --person <name> --reason <text>\`: a client certificate from the Kubernetes CA for CN=${BREAK_GLASS_USER_PREFIX}<person>, groups system:masters, ${BREAK_GLASS_GROUP} and ${BREAK_GLASS_REASON_PREFIX}<reason>, so each request it makes names the person and the reason in the audit log. Default lifetime ${ctx.stack.cluster.breakGlassCertLifetime} (cluster.breakGlassCertLifetime); profile ${ctx.profile.name} caps it at ${ctx.profile.settings.breakGlassMaxLifetime} (breakGlassMaxLifetime). It is system:masters: nothing revokes it before it expires.`,
+        `The talosconfig (O=os:admin, re-issued each quarter and valid to the end of the next) is itself a root credential: \`talosctl kubeconfig\` mints a CN=admin, O=system:masters kubeconfig (valid ${ctx.stack.cluster.breakGlassCertLifetime}, Talos's adminKubeconfig.certLifetime) and the Talos API can read and change every node. Whoever holds it or the secrets bundle (which holds the CAs) holds the cluster; keep both where the state is.`,
+      ],
+    }),
   },
   {
     id: 'auth.rbac.platform-admins',

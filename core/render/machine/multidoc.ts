@@ -6,6 +6,7 @@
  * same cluster id (re-encoded: 1.14 reads it as standard base64).
  */
 import { encryptionKeys, fromB64 } from '../../secrets/bundle';
+import { emitYaml } from '../yaml-emit';
 import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
   volumeEncryptionDocs,
@@ -107,6 +108,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('KubeProxyConfig', { image: img.proxy, config: kubeProxyConfiguration(argsOf(p.kubeProxyArgs)) }),
     doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789 }),
     doc('KubeCoreDNSConfig', { enabled: true }),
+    ...p.inlineManifests.map((m) => doc('KubeInlineManifestConfig', { name: m.name, manifest: m.objects.map(emitYaml).join('---\n') })),
   );
   return docs;
 }

@@ -96,6 +96,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
       scheduler: { image: img.scheduler, ...(p.schedulerArgs.size ? { extraArgs: argsOf(p.schedulerArgs) } : {}) },
       etcd: { ca: { crt: s.certs.etcd.crt, key: s.certs.etcd.key }, ...(p.etcdArgs.size ? { extraArgs: argsOf(p.etcdArgs) } : {}) },
       ...(p.adminKubeconfigCertLifetime ? { adminKubeconfig: { certLifetime: p.adminKubeconfigCertLifetime } } : {}),
+      ...(p.inlineManifests.length ? { inlineManifests: p.inlineManifests.map((m) => ({ name: m.name, contents: m.objects.map(toYaml).join('---\n') })) } : {}),
       allowSchedulingOnControlPlanes: i.controlPlaneSchedulable,
     });
   }

@@ -1,0 +1,53 @@
+/**
+ * What the program's own identity (bulwark:deployer, core/secrets/deployer-client.ts) may do:
+ * write the kinds of object Bulwark renders, and nothing else. It holds `bind` and `escalate`
+ * because it creates bindings to cluster-admin and view and the tenant roles (which grant what
+ * it does not hold itself, such as reading Secrets or exec into pods); so in effect it can grant
+ * anyone anything, as any tool that manages RBAC can. What it is not: system:masters, which the
+ * authorizer never asks RBAC about and nothing can revoke. The deployer is a named user in the
+ * audit log, revoked by deleting its ClusterRoleBinding, and it reads no Secret and execs into
+ * no pod without first writing an RBAC change the audit log shows.
+ *
+ * Talos creates these two objects (an inline manifest of the control planes: Talos creates what
+ * is missing at bootstrap and whenever the manifests change, and `talosctl upgrade-k8s` updates
+ * them), so the deployer can act before anything else exists. They are not program-managed
+ * objects: the program must not be able to delete its own access halfway through a destroy.
+ */
+import { DEPLOYER_GROUP } from '../secrets/deployer-client';
+import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY } from '../render/k8s';
+
+export const DEPLOYER_ROLE = 'bulwark:deployer';
+const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
+
+/** API group → resources the deployer writes: every kind the catalogue renders. */
+export const DEPLOYER_RESOURCES: Record<string, string[]> = {
+  '': ['namespaces', 'resourcequotas', 'limitranges', 'serviceaccounts', 'configmaps'],
+  'rbac.authorization.k8s.io': ['clusterroles', 'clusterrolebindings', 'roles', 'rolebindings'],
+  'networking.k8s.io': ['networkpolicies'],
+  'node.k8s.io': ['runtimeclasses'],
+  'admissionregistration.k8s.io': ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
+};
+
+export function deployerObjects(control: string): K8sObject[] {
+  const meta = (name: string) => ({ name, labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: control } });
+  return [
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: meta(DEPLOYER_ROLE),
+      rules: [
+        ...Object.entries(DEPLOYER_RESOURCES).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: WRITE })),
+        // Labels and taints Bulwark puts on nodes; nodes themselves are the kubelets' to create.
+        { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles', 'roles'], verbs: ['bind', 'escalate'] },
+      ],
+    },
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: meta(DEPLOYER_ROLE),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: DEPLOYER_ROLE },
+      subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: DEPLOYER_GROUP }],
+    },
+  ];
+}
