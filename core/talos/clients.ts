@@ -1,5 +1,5 @@
 /**
- * Client configurations the Pulumi program hands to talosctl and to the Kubernetes provider.
+ * Client configurations the Pulumi program hands to talosctl.
  * Pure: the secrets bundle in, YAML/objects out.
  *
  * scopedTalosconfig: a talosconfig for one node's commands: its endpoint is the control plane
@@ -8,15 +8,11 @@
  * depends only on its node, that endpoint and the secrets, never on the rest of the node
  * list, so adding a node does not touch every other node's commands.
  *
- * execKubeconfig: the admin kubeconfig used by the Kubernetes provider and handed out as the
- * break-glass credential. It holds no client certificate; each use runs an exec plugin that
- * asks Talos for a fresh one, valid for cluster.breakGlassCertLifetime. A kubeconfig fetched
- * once would expire after that lifetime and break every later `pulumi up`.
+ * The Kubernetes provider's kubeconfig is not here: the program acts as its own identity
+ * (core/render/clients.ts deployerKubeconfig), never as the Talos-issued admin.
  */
 import { stringify } from 'yaml';
-import type { StackConfig } from '../config/schema';
 import type { SecretsBundle } from '../secrets/bundle';
-import { execCredentialPlugin } from './commands';
 
 export function scopedTalosconfig(clusterName: string, endpoint: string, node: string, secrets: SecretsBundle): string {
   return stringify(
@@ -28,20 +24,6 @@ export function scopedTalosconfig(clusterName: string, endpoint: string, node: s
     },
     { lineWidth: 0 },
   );
-}
-
-/** Admin kubeconfig through Talos (exec plugin against `target`, a control plane). */
-export function execKubeconfig(stack: StackConfig, secrets: SecretsBundle, target: string): Record<string, unknown> {
-  const name = stack.cluster.name;
-  const user = `admin@${name}`;
-  return {
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': secrets.certs.k8s.crt } }],
-    users: [{ name: user, user: { exec: execCredentialPlugin({ talosconfig: scopedTalosconfig(name, target, target, secrets), target }) } }],
-    contexts: [{ name: user, context: { cluster: name, user } }],
-    'current-context': user,
-  };
 }
 
 /** The cluster CA (base64 PEM) and server of the current context of a kubeconfig, if it names them. */
