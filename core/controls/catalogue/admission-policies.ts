@@ -213,20 +213,36 @@ export const admissionPolicyControls: Control[] = [
   {
     id: 'tenancy.admission.user-namespaces',
     layer: 'tenancy',
-    title: 'Tenant pods must run in a user namespace (hostUsers: false)',
+    title: 'Tenant pods on the shared-kernel runtime run in a user namespace (hostUsers: false); sandboxed pods are isolated by the sandbox instead',
     threat: 'Container root mapped to host root turns any escape into full control of the node.',
-    references: { other: ['KEP-127 user namespaces'] },
+    references: { other: ['KEP-127 user namespaces', 'google/gvisor#13303: runsc does not support user namespaces'] },
     requiredBy: ['hostile-multi-tenant'],
     appliesTo: hasTenants,
-    contribute: (ctx) => ({
-      objects: policy(ctx, {
-        name: 'user-namespaces',
-        control: 'tenancy.admission.user-namespaces',
-        resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
-        exemptAdmins: true,
-        validations: [{ expression: 'has(object.spec.hostUsers) && object.spec.hostUsers == false', message: 'tenant pods must set hostUsers: false' }],
-      }),
-    }),
+    contribute: (ctx) => {
+      // The kubelet refuses a pod whose RuntimeClass handler lacks user-namespace support when it sets
+      // hostUsers: false ("RuntimeClass handler runsc does not support user namespaces"): runsc has none
+      // (google/gvisor#13303). So sandboxed pods must NOT ask for one; gVisor's user-space kernel is their isolation.
+      const rc = sandboxOf(ctx)?.runtimeClass;
+      const inUserns = 'has(object.spec.hostUsers) && object.spec.hostUsers == false';
+      const sandboxed = rc ? `has(object.spec.runtimeClassName) && object.spec.runtimeClassName == '${rc}'` : undefined;
+      return {
+        objects: policy(ctx, {
+          name: 'user-namespaces',
+          control: 'tenancy.admission.user-namespaces',
+          resources: [{ apiGroups: [''], apiVersions: ['v1'], resources: ['pods'], operations: ['CREATE'] }],
+          exemptAdmins: true,
+          validations: sandboxed
+            ? [
+                { expression: `(${sandboxed}) || (${inUserns})`, message: `tenant pods outside RuntimeClass ${rc} must set hostUsers: false` },
+                {
+                  expression: `!(${sandboxed}) || !(${inUserns})`,
+                  message: `pods in RuntimeClass ${rc} must not set hostUsers: false: its handler has no user-namespace support and the kubelet would refuse the pod (google/gvisor#13303); the sandbox's own kernel isolates them`,
+                },
+              ]
+            : [{ expression: inUserns, message: 'tenant pods must set hostUsers: false' }],
+        }),
+      };
+    },
   },
   {
     id: 'tenancy.admission.dedicated-nodes',

@@ -25,11 +25,23 @@ export const runtimeControls: Control[] = [
   {
     id: 'runtime.seccomp.default',
     layer: 'runtime',
-    title: 'RuntimeDefault seccomp profile for every container',
+    title: 'RuntimeDefault seccomp profile for every container on the shared-kernel runtime (runc)',
     threat: 'Containers without a seccomp profile can call every syscall, including the rarely used ones most kernel exploits go through.',
     references: { cis: ['4.2.14'], pss: ['restricted: Seccomp'], nsa: ['Kubernetes Pod security: seccomp'] },
     requiredBy: ['single-team', 'multi-team', 'hostile-multi-tenant'],
-    contribute: () => ({ machine: { defaultRuntimeSeccomp: true }, talosProvides: ['kubelet seccompDefault=true (from defaultRuntimeSeccompProfileEnabled)'] }),
+    contribute: (ctx) => ({
+      machine: { defaultRuntimeSeccomp: true },
+      talosProvides: ['kubelet seccompDefault=true (from defaultRuntimeSeccompProfileEnabled)'],
+      // runsc applies a pod's OCI seccomp profile only when run with --oci-seccomp; the Talos gvisor
+      // extension ships a fixed /etc/cri/conf.d/runsc.toml without it, and machine config cannot change it.
+      ...(sandboxOf(ctx)?.handler === 'runsc'
+        ? {
+            notes: [
+              'Not for sandboxed pods: gVisor (runsc) ignores the OCI seccomp profile unless runsc runs with --oci-seccomp, which the Talos gvisor extension does not set (its runsc.toml sets only ignore-cgroups). Their syscalls reach gVisor\'s user-space kernel, and gVisor filters the host syscalls of that kernel with its own seccomp filter; the RuntimeDefault profile itself does not apply to them.',
+            ],
+          }
+        : {}),
+    }),
   },
   {
     id: 'runtime.sandbox.runtime-class',
@@ -85,7 +97,9 @@ export const runtimeControls: Control[] = [
       ],
       notes: [
         `Talos sets user.max_user_namespaces=0, which blocks pods with hostUsers: false. Chosen: raise it to ${USER_NAMESPACES_LIMIT} on worker nodes only, ` +
-          'and require hostUsers: false for tenant pods (admission policy tenancy.admission.user-namespaces). Why: Talos runs no host users or shells, so ' +
+          'and require hostUsers: false for tenant pods on the shared-kernel runtime (admission policy tenancy.admission.user-namespaces). Sandboxed pods ' +
+          '(gVisor) must not set it: runsc has no user-namespace support, so the kubelet refuses such a pod (google/gvisor#13303); gVisor\'s user-space kernel ' +
+          'is their isolation, and with a sandbox required for every tenant pod, this control protects the pods of tenants without one and of other workloads. Why: Talos runs no host users or shells, so ' +
           'the only creators of user namespaces are containers, and mapping container root to an unprivileged host user removes far more risk than the extra ' +
           'kernel surface of unprivileged user namespaces adds. Control planes keep 0: they run no tenant pods.',
       ],
