@@ -48,15 +48,19 @@ export const images = (k8s: string) => ({
  * The EncryptionConfiguration body. Keys are named as Talos names its secretbox key (`key2`,
  * k8stemplates/apiserver.go) so data written under contract 1.13 stays readable after the
  * move to 1.14; during a rotation the new key comes first and the old ones still decrypt.
- * identity last: objects written before encryption was on stay readable until rewritten.
+ * Secrets: secretbox only, as `talosctl gen config` 1.14 writes it; Talos has encrypted them from a
+ * cluster's first start, so no plaintext Secret exists to fall back to, and an `identity` reader would
+ * accept plaintext written into etcd behind the API server's back. Everything else a profile adds
+ * (configmaps) keeps `identity` last: on a cluster that turns it on later, the objects written before
+ * stay readable until rewritten.
  */
 export function encryptionConfiguration(cp: ControlPlanePlan, keys: { name: string; secret: string }[]): Record<string, unknown> {
+  const secretbox = { secretbox: { keys: keys.map((k) => ({ name: k.name, secret: k.secret })) } };
+  const added = [...cp.encryptedResources.keys()].filter((r) => r !== 'secrets').sort();
   return {
     resources: [
-      {
-        resources: [...cp.encryptedResources.keys()].sort(),
-        providers: [{ secretbox: { keys: keys.map((k) => ({ name: k.name, secret: k.secret })) } }, { identity: {} }],
-      },
+      ...(cp.encryptedResources.has('secrets') ? [{ resources: ['secrets'], providers: [secretbox] }] : []),
+      ...(added.length ? [{ resources: added, providers: [secretbox, { identity: {} }] }] : []),
     ],
   };
 }
