@@ -154,8 +154,12 @@ describe('a new profile changes exactly what its controls change', () => {
 describe('the admin client certificate is re-issued each quarter', () => {
   const on = async (today: string) => runProgram(exampleValues('prod'), { stack: 'prod', today });
 
-  test('another day of the same quarter: no change at all', async () => {
-    expect(diff(await on('2026-10-01'), await on('2026-12-31'), true)).toEqual({ changed: [], added: [], removed: [] });
+  test('another day of the same quarter: only the Kubernetes provider, whose deployer certificate is per day; no command, no object', async () => {
+    expect(diff(await on('2026-10-01'), await on('2026-12-31'), true)).toEqual({ changed: ['cluster-kubernetes'], added: [], removed: [] });
+  });
+
+  test('the same day: no change at all', async () => {
+    expect(diff(await on('2026-12-31'), await on('2026-12-31'), true)).toEqual({ changed: [], added: [], removed: [] });
   });
 
   test('a new quarter: the commands that carry a talosconfig and the Kubernetes provider see a new secret; no first apply, no Kubernetes object', async () => {
