@@ -33,6 +33,17 @@ export function kubeProxyConfiguration(flags: Record<string, string>): Record<st
   }).sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 
+/**
+ * Talos 1.14 mounts EPHEMERAL (/var) nosuid,nodev only when a VolumeConfig document names it (without one,
+ * the mount is not secure: machinery config/generate/generate_test.go); `talosctl gen config` writes one with
+ * `mount.secure: true`, so does Bulwark, on the encryption document when there is one.
+ */
+function secureEphemeral(volumes: Record<string, unknown>[]): Record<string, unknown>[] {
+  const eph = volumes.find((v) => v.name === 'EPHEMERAL');
+  if (eph) return volumes.map((v) => (v === eph ? { ...v, mount: { secure: true } } : v));
+  return [doc('VolumeConfig', { name: 'EPHEMERAL', mount: { secure: true } }), ...volumes];
+}
+
 export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
   const cp = i.node.role === 'controlplane';
   const s = i.secrets;
@@ -70,7 +81,8 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('UnattendedInstallConfig', { installer: { image: i.installerImage }, provisioning: { diskSelector: { match: diskSelectorCel(i.node) }, wipe: false } }),
     doc('ResolverConfig', { hostDNS: { enabled: true, forwardKubeDNSToHost: true } }),
     ...(Object.keys(sysctls).length ? [doc('SysctlConfig', { params: sysctls })] : []),
-    ...volumeEncryptionDocs(i.machine),
+    ...secureEphemeral(volumeEncryptionDocs(i.machine)),
+    doc('FilesystemTrimConfig', { interval: '168h0m0s' }), // Talos 1.14's generated default, kept
     doc('SecurityProfileConfig', { workloadIsolation: true }),
     doc('HostnameConfig', { hostname: i.node.name }),
     ...(i.machine.kubespan ? [doc('KubeSpanConfig', { enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false })] : []),

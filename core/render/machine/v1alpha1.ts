@@ -52,7 +52,8 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     },
     ...(Object.keys(sysctls).length ? { sysctls } : {}),
     features: { diskQuotaSupport: true, kubePrism: { enabled: true, port: 7445 }, hostDNS: { enabled: true, forwardKubeDNSToHost: true } },
-    ...(Object.keys(labels).length ? { nodeLabels: labels } : {}),
+    // control planes: the label `talosctl gen config` 1.13 puts there (1.14: KubeNodeConfig), kept
+    ...(cp ? { nodeLabels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '', ...labels } } : Object.keys(labels).length ? { nodeLabels: labels } : {}),
     ...(Object.keys(taints).length ? { nodeTaints: taints } : {}),
   };
   if (cp) {
