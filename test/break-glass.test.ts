@@ -15,8 +15,9 @@ import { StackConfigError } from '../core/config/errors';
 import { fromB64 } from '../core/secrets/bundle';
 import { mintBreakGlass } from '../core/secrets/break-glass';
 import { deployerClient, deployerValidity } from '../core/secrets/deployer-client';
+import { renderStack } from '../core/render/index';
 import { validateValues } from '../core/stack';
-import { TODAY, exampleValues, testSecrets } from './helpers';
+import { TODAY, example, exampleValues, testSecrets } from './helpers';
 
 const subjectOf = (pem: string) => new X509Certificate(pem).subject.split('\n');
 function problems(name: string, change: (v: Record<string, any>) => void) {
@@ -38,6 +39,20 @@ describe('the profile caps the break-glass lifetime', () => {
     const saas = problems('saas', (v) => (v.cluster.breakGlassCertLifetime = '2h'));
     expect(saas).toContainEqual({ path: 'bulwark:cluster.breakGlassCertLifetime', message: expect.stringMatching(/longer than the 1h profile hostile-multi-tenant allows/) });
     expect(problems('saas', (v) => (v.cluster.breakGlassCertLifetime = '1h'))).toEqual([]);
+  });
+});
+
+describe('the posture report says what break-glass is and what the talosconfig can do', () => {
+  it.each([['saas', '1h', '30m'], ['lab', '8h', '1h']])('%s', async (name, cap, lifetime) => {
+    const r = renderStack(example(name), await testSecrets());
+    const notes = (id: string) => r.posture.controls.find((c) => c.id === id)!.notes.join('\n');
+    const glass = notes('auth.breakglass.short-lived-admin');
+    expect(glass).toMatch(/minted on demand by `npm run break-glass -- --stack <stack> --person <name> --reason <text>`/);
+    expect(glass).toMatch(/CN=break-glass:<person>, groups system:masters, bulwark:break-glass and bulwark:break-glass-reason:<reason>/);
+    expect(glass).toContain(`Default lifetime ${lifetime}`);
+    expect(glass).toContain(`caps it at ${cap} (breakGlassMaxLifetime)`);
+    expect(glass).toMatch(/The talosconfig \(O=os:admin.*\) is itself a root credential: `talosctl kubeconfig` mints a CN=admin, O=system:masters kubeconfig/);
+    expect(notes('auth.deployer.own-identity')).toMatch(/authenticates as bulwark:deployer \(group bulwark:deployers\).*can grant anything: it is a distinct, revocable, audited identity/s);
   });
 });
 
