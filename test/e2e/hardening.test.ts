@@ -20,6 +20,7 @@ import { PreparedStack, prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
 import { sleep, waitFor } from '../../e2e/harness/proc';
 import { REFERENCE, testSecrets } from '../helpers';
+import { registerTenantEscapeTests } from './tenant-escapes';
 
 const STACKS = ['lab', 'prod', 'saas'];
 const tools = loadTools();
@@ -347,13 +348,16 @@ for (const stackName of STACKS) {
         const patch = { metadata: { labels: { 'pod-security.kubernetes.io/enforce': 'privileged' } } };
         const r = await kube().request(u, 'PATCH', `/api/v1/namespaces/${ns}?dryRun=All`, patch, 'application/merge-patch+json');
         expectStatus(r, 403, 'tenant relabels its namespace');
+        // system:masters is a platform identity (break-glass, and the deployer until it has its own): exempt by exact group.
+        // Identities that get past RBAC but are not the platform's are in tenant-escapes.ts.
         const a = await kube().request(admin, 'PATCH', `/api/v1/namespaces/${ns}?dryRun=All`, patch, 'application/merge-patch+json');
-        expectStatus(a, [403, 422], 'non-platform-admin relabels a tenant namespace');
-        expect(a.text).toContain('only platform admins may change the labels');
+        expectStatus(a, 200, 'system:masters relabels a tenant namespace');
         expectStatus(await kube().request(platformAdmin, 'PATCH', `/api/v1/namespaces/${ns}?dryRun=All`, patch, 'application/merge-patch+json'), 200, 'platform admin relabel');
-        return `tenant 403 (RBAC); system:masters cert ${a.status} (bulwark-namespace-labels); platform admin 200`;
+        return 'tenant 403 (RBAC); system:masters cert 200; platform admin 200';
       });
     });
+
+    registerTenantEscapeTests(() => ({ stackName, st, kube: kube(), admin, platformAdmin, tenantUser, claim }));
 
     test('encryption at rest: raw etcd values are secretbox-encrypted', async () => {
       const ns = tenantNs();
