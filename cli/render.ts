@@ -71,7 +71,7 @@ export async function main(argv: string[]): Promise<number> {
       `  profile:  ${p.profile} (site ${p.site}), Talos ${p.talosVersion} contract ${p.contract}, Kubernetes ${p.kubernetesVersion}`,
       `  nodes:    ${rendered.nodes.length} (${cps} control plane, ${rendered.nodes.length - cps} worker), ${rendered.schematics.size} schematic(s)`,
       `  tenants:  ${valid.stack.tenants.length}, cluster objects: ${rendered.objects.length + [...rendered.tenantObjects.values()].reduce((a, o) => a + o.length, 0)}`,
-      `  controls: ${p.summary.enforced} enforced, ${p.summary.waived} waived, ${p.summary.notRequired} not required, ${p.summary.notApplicable} not applicable`,
+      `  controls: ${p.summary.enforced} enforced, ${p.summary.depends ? `${p.summary.depends} depending on what this stack does not configure, ` : ''}${p.summary.notApplied ? `${p.summary.notApplied} not applied, ` : ''}${p.summary.waived} waived, ${p.summary.notRequired} not required, ${p.summary.notApplicable} not applicable`,
       `  CIS 1.12: ${cis}`,
       `  secrets:  ${values.secrets ? `from ${values.secrets}` : secrets.generated ? 'generated (secrets.yaml, mode 0600)' : 'reused (secrets.yaml)'}`,
       '',

@@ -10,7 +10,9 @@ import { loadProfiles } from '../core/profiles/load';
 import { applyOverlay } from '../core/profiles/resolve';
 import type { Profile } from '../core/profiles/schema';
 import { REPO_ROOT } from '../core/stack';
-import type { PodSecurityLevel, PodSecurityMode, WaiverFacts } from './rules';
+import { controlContext, decideControls, unmetText } from '../core/controls/resolve';
+import { validateValues } from '../core/stack';
+import type { ControlFacts, PodSecurityLevel, PodSecurityMode, WaiverFacts } from './rules';
 
 export interface StackFacts {
   environment: string;
@@ -21,6 +23,8 @@ export interface StackFacts {
   podSecurity?: Record<PodSecurityMode, PodSecurityLevel>;
   waivers: WaiverFacts[];
   tenants: string[];
+  /** Every control's status as the posture report states it; empty when the config does not validate. */
+  controls: ControlFacts[];
 }
 
 const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
@@ -52,7 +56,21 @@ export function stackFacts(values: Record<string, unknown>, root = REPO_ROOT): S
       return { control, ...(layer ? { layer } : {}), ...(expires ? { expires } : {}) };
     }),
     tenants: arr(values.tenants).map((t) => str(obj(t).name)).filter((n): n is string => !!n),
+    controls: controlFacts(values, root),
   };
+}
+
+/** The same decisions the render and the program make; an invalid config has none (the program fails on it anyway). */
+function controlFacts(values: Record<string, unknown>, root: string): ControlFacts[] {
+  try {
+    const v = validateValues('policy', values, { root });
+    return decideControls(CATALOGUE, controlContext(v.stack, v.profile)).map((d) => {
+      const reason = unmetText(d.status);
+      return { id: d.control.id, status: d.status.state, ...(reason ? { reason } : {}) };
+    });
+  } catch {
+    return [];
+  }
 }
 
 /**

@@ -13,7 +13,8 @@ import type { PolicyResource, ReportViolation, ResourceValidationPolicy, StackVa
 import type { StackFacts } from './facts';
 import {
   DEFAULT_MINIMUMS, NodeApplyFacts, ProfileMinimums, Violation, appliesInsecurely, bootstraps, checkAuthWaiverExpiry, checkEnvironmentProfile,
-  checkInsecureApplyAfterBootstrap, checkInsecureCreateRerun, checkInsecureReapply, checkNamespacePodSecurity, isTenantNamespace,
+  checkInsecureApplyAfterBootstrap, checkInsecureCreateRerun, checkInsecureReapply, checkNamespacePodSecurity, checkNoUnmetDependencies, checkNotApplied,
+  isTenantNamespace,
 } from './rules';
 
 export const NAMESPACE_TYPE = 'kubernetes:core/v1:Namespace';
@@ -74,6 +75,18 @@ export function bulwarkPolicies(facts: FactsSource): (ResourceValidationPolicy |
         const minimums = { ...DEFAULT_MINIMUMS, ...(args.getConfig<{ minimums?: ProfileMinimums }>().minimums ?? {}) };
         withFacts(facts, reportViolation, (f) => report(checkEnvironmentProfile(f, minimums), reportViolation));
       },
+    },
+    {
+      name: 'bulwark-production-controls-hold',
+      description: 'A production stack has no required control that is configured but depends on something the stack does not configure (e.g. a CNI that enforces NetworkPolicy).',
+      enforcementLevel: 'mandatory',
+      validateStack: (_args, reportViolation) => withFacts(facts, reportViolation, (f) => report(checkNoUnmetDependencies(f.environment, f.controls), reportViolation)),
+    },
+    {
+      name: 'bulwark-existing-cluster-not-applied',
+      description: 'Says which required controls existing-cluster mode does not apply (advisory: the mode is a choice, the gap must be visible).',
+      enforcementLevel: 'advisory',
+      validateStack: (_args, reportViolation) => withFacts(facts, reportViolation, (f) => report(checkNotApplied(f.controls), reportViolation)),
     },
     {
       name: 'bulwark-auth-waiver-expiry',

@@ -42,6 +42,35 @@ export function checkEnvironmentProfile(f: ProfileFacts, minimums: ProfileMinimu
 }
 
 // -------------------------------------------------------------------------------------------------
+// Required controls hold: the statuses are the posture report's (core/controls/resolve.ts).
+
+export interface ControlFacts {
+  id: string;
+  /** enforced | depends | not-applied | waived | not-required | not-applicable */
+  status: string;
+  reason?: string;
+}
+
+/**
+ * A production stack has no required control that is configured but depends on something the
+ * stack does not configure: fix the chain (e.g. a CNI that enforces NetworkPolicy) or waive the
+ * control with a reason a reviewer can judge.
+ */
+export function checkNoUnmetDependencies(environment: string, controls: ControlFacts[]): Violation[] {
+  if (environment !== 'production') return [];
+  return controls
+    .filter((c) => c.status === 'depends')
+    .map((c) => ({ message: `${c.id} is required by the profile but not enforced: ${c.reason}; configure what it depends on, or waive it in bulwark:waivers with a reason` }));
+}
+
+/** Controls that existing-cluster mode does not apply: said every time, so nobody reads the stack as hardened there. */
+export function checkNotApplied(controls: ControlFacts[]): Violation[] {
+  const ids = controls.filter((c) => c.status === 'not-applied').map((c) => c.id);
+  if (!ids.length) return [];
+  return [{ message: `existing-cluster mode: ${ids.length} required control(s) are not applied by Bulwark (nodes and control plane are not its own): ${ids.join(', ')}` }];
+}
+
+// -------------------------------------------------------------------------------------------------
 // Waivers of authentication and authorisation controls must end.
 
 export interface WaiverFacts {

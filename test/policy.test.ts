@@ -182,8 +182,9 @@ describe('rule: no insecure apply once bootstrapped', () => {
 
 describe('stack facts from config', () => {
   test('from a stack file: environment, profile lineage and levels, waivers with layers, tenants', () => {
-    const prod = stackFacts(exampleValues('prod'));
-    expect(prod).toEqual<StackFacts>({
+    const { controls, ...prod } = stackFacts(exampleValues('prod'));
+    expect(controls.find((c) => c.id === 'tenancy.network.default-deny')).toEqual({ id: 'tenancy.network.default-deny', status: 'enforced' });
+    expect(prod).toEqual<Omit<StackFacts, 'controls'>>({
       environment: 'production',
       profile: 'multi-team',
       site: 'datacenter',
@@ -291,6 +292,8 @@ describe('the policies on recorded resources and config', () => {
     const ps = bulwarkPolicies(() => prod);
     expect(ps.map((p) => [p.name, p.enforcementLevel])).toEqual([
       ['bulwark-environment-minimum-profile', 'mandatory'],
+      ['bulwark-production-controls-hold', 'mandatory'],
+      ['bulwark-existing-cluster-not-applied', 'advisory'],
       ['bulwark-auth-waiver-expiry', 'mandatory'],
       ['bulwark-tenant-pod-security', 'mandatory'],
       ['bulwark-no-insecure-reapply', 'mandatory'],

@@ -43,5 +43,25 @@ it('shows what the end-to-end suite verified, per control', async () => {
   expect(by('auth.anonymous.health-only')).toBe('verified');
   expect(by('k8s.etcd.encryption-at-rest')).toBe('failed'); // any failed claim fails the control
   expect(by('k8s.audit.policy')).toBeUndefined();
-  expect(postureMarkdown(r.posture)).toMatch(/\| `auth.anonymous.health-only` \| auth \| enforced \| verified \|/);
+  expect(postureMarkdown(r.posture)).toMatch(/\| `auth.anonymous.health-only` \| auth \| enforced \| verified \(kube-apiserver v1\.36\.3\) \|/);
+});
+
+it('names the judge of each verified claim: the API server unless the claim says another (cyclonus)', async () => {
+  const r = renderStack(example('prod'), await testSecrets(), {
+    verification: {
+      kubernetesVersion: 'v1.36.3',
+      stacks: {
+        prod: {
+          profile: 'multi-team',
+          claims: [
+            { claim: 'cross-tenant traffic denied both ways', controls: ['tenancy.network.default-deny'], status: 'verified', judge: 'cyclonus v0.5.6' },
+            { claim: 'NetworkPolicy objects admitted', controls: ['tenancy.network.default-deny'], status: 'verified' },
+          ],
+        },
+      },
+    },
+  });
+  const c = r.posture.controls.find((x) => x.id === 'tenancy.network.default-deny')!;
+  expect(c.judges).toEqual(['cyclonus v0.5.6', 'kube-apiserver v1.36.3']);
+  expect(postureMarkdown(r.posture)).toContain('| `tenancy.network.default-deny` | tenancy | enforced | verified (cyclonus v0.5.6, kube-apiserver v1.36.3) |');
 });

@@ -68,6 +68,16 @@ export const clusterSchema = z.strictObject({
   dnsDomain: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: 'is not a DNS domain, e.g. cluster.local' }).default('cluster.local'),
   /** Optional shared layer-2 VIP for the API server, held by one control plane at a time. */
   vip: z.strictObject({ address: ipAddress, link: z.string().regex(/^[a-z][a-z0-9_.-]{0,14}$/, { error: 'is not a link name, e.g. eth0 or enp1s0' }) }).optional(),
+  /**
+   * The CNI: flannel (Talos's own, with kube-network-policies where a control needs NetworkPolicy),
+   * cilium (installed by the program, Talos's documented values) or none (bring your own).
+   */
+  cni: z.enum(['flannel', 'cilium', 'none'], { error: 'must be flannel, cilium or none' }).default('flannel'),
+  /**
+   * With cni: none or an existing cluster: the CNI you run that enforces NetworkPolicy (e.g. "calico v3.30").
+   * Your statement, shown as such in the posture report; without it NetworkPolicy controls are not "enforced".
+   */
+  networkPolicyEnforcer: z.string().trim().min(1).max(100).regex(/^[A-Za-z0-9 ._:/@+-]+$/, { error: 'is not a CNI name and version, e.g. "calico v3.30"' }).optional(),
   /** WireGuard mesh between nodes (needed when nodes sit behind NAT; forced on by the edge overlay). */
   kubespan: z.boolean().default(false),
   /** etcd needs an odd member count for quorum; set this only if you know why you want an even one. */

@@ -100,9 +100,9 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add);
+  checkPinnedFirstApply(nodes, stack, profile, opts, add);
   const breakGlass = cluster && profile && lifetimeProblem(cluster.breakGlassCertLifetime, profile.settings.breakGlassMaxLifetime, profile.name);
   if (breakGlass) add(['cluster', 'breakGlassCertLifetime'], breakGlass);
-  checkPinnedFirstApply(nodes, stack, profile, opts, add);
   checkWaivers(stack, profile, opts, add);
   if (stack.nodes) stack.nodes = (stack.nodes as (NodeConfig | undefined)[]).filter((n): n is NodeConfig => !!n);
   if (stack.tenants) stack.tenants = (stack.tenants as (TenantConfig | undefined)[]).filter((t): t is TenantConfig => !!t);
@@ -140,7 +140,9 @@ function checkCluster(cluster: StackConfig['cluster'], nodes: (NodeConfig | unde
     for (const s of subnets) if (overlaps(s.c, x.a)) add(x.path, `${x.a} lies inside the ${s.what} ${s.c}; node addresses must be outside pod and service subnets`);
   if (cluster.vip && nodes.some((n) => n?.address === cluster.vip!.address))
     add(['cluster', 'vip', 'address'], `${cluster.vip.address} is also a node's address; the VIP must be a free address on the control planes' network`);
-  void stack;
+  // The statement of a bring-your-own enforcer only means something where Bulwark does not install the CNI.
+  if (cluster.networkPolicyEnforcer && cluster.cni !== 'none' && !stack.existingCluster)
+    add(['cluster', 'networkPolicyEnforcer'], `is set, but cluster.cni is ${cluster.cni}, which Bulwark installs and configures itself; set it only with cni: none (your own CNI) or in existing-cluster mode`);
 }
 
 function checkNodes(nodes: (NodeConfig | undefined)[], allowEven: boolean, add: Add): void {
@@ -179,22 +181,6 @@ function checkTenants(tenants: (TenantConfig | undefined)[], nodeList: (NodeConf
   });
   if (profile && profile.settings.sandboxRuntime !== 'none' && nodes.length && !nodes.some((n) => n.sandbox))
     add(['nodes'], `has no sandbox-capable node, but profile ${profile.name} runs tenant pods in ${profile.settings.sandboxRuntime}; set sandbox: true on the workers that should run them`);
-}
-
-/** Where the profile requires a pinned first apply (and nobody waived it), every node names its fingerprint. */
-function checkPinnedFirstApply(nodes: (NodeConfig | undefined)[], stack: Partial<StackConfig>, profile: Profile | undefined, opts: ValidateOptions, add: Add): void {
-  const control = opts.catalogue.find((c) => c.id === PINNED_FIRST_APPLY);
-  if (!control || !profile || stack.existingCluster) return;
-  const required = control.requiredBy.some((p) => profile.lineage.includes(p)) || profile.require.includes(control.id);
-  const waived = profile.waive.some((w) => w.control === control.id) || (stack.waivers ?? []).some((w) => w?.control === control.id);
-  if (!required || waived) return;
-  nodes.forEach((n, i) => {
-    if (n && !n.certFingerprint)
-      add(
-        ['nodes', i, 'certFingerprint'],
-        `is missing; profile ${profile.name} sends a node its configuration (with every CA key) only after checking the node's maintenance-mode certificate (control ${control.id}). Boot ${n.name} into maintenance mode and copy the fingerprint its console prints (talosctl apply-config --insecure ... --cert-fingerprint '<44 characters>'), or waive the control with a reason`,
-      );
-  });
 }
 
 /**

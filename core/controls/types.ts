@@ -73,6 +73,8 @@ export interface ControlPlaneContribution {
    * never updates or deletes): only what must exist before the program can apply anything.
    */
   inlineManifests?: { name: string; objects: K8sObject[] }[];
+  /** Flannel (cluster.cni: flannel) runs with kube-network-policies, which enforces NetworkPolicy. */
+  kubeNetworkPolicies?: boolean;
 }
 
 export interface Contribution {
@@ -105,6 +107,19 @@ export interface ControlContext {
   talosLine: TalosLine;
 }
 
+/**
+ * One link of the chain a control's effect depends on beyond its own contribution: a CNI that
+ * enforces NetworkPolicy, a node with the runtime handler, a mode in which Bulwark owns the
+ * nodes. A control with an unmet dependency is configured but never reported "enforced".
+ */
+export interface Dependency {
+  /** What must hold, e.g. "a CNI that enforces NetworkPolicy". */
+  what: string;
+  met: boolean;
+  /** How this stack meets it (stated as evidence), or why it does not. */
+  detail: string;
+}
+
 export interface Control {
   /** Stable id, `<layer>.<area>.<what>`, used by waivers and reports. */
   id: string;
@@ -117,4 +132,6 @@ export interface Control {
   /** Whether the control is relevant to this stack at all (e.g. OIDC controls need an `oidc` block). */
   appliesTo?: (ctx: ControlContext) => boolean;
   contribute: (ctx: ControlContext) => Contribution;
+  /** What else the control needs to take effect; any unmet dependency withholds "enforced". */
+  dependsOn?: (ctx: ControlContext) => Dependency[];
 }

@@ -270,8 +270,16 @@ const HEADLINE: Record<StackVerdict, string> = {
 };
 
 function countsLine(a: PostureReport['summary'] | undefined, b: PostureReport['summary']): string {
-  const part = (k: keyof PostureReport['summary'], label: string) => (a && a[k] !== b[k] ? `${a[k]} → ${b[k]} ${label}` : `${b[k]} ${label}`);
-  return `${part('enforced', 'enforced')}, ${part('waived', 'waived')}, ${part('notRequired', 'not required')}, ${part('notApplicable', 'not applicable')}`;
+  // A base posture written before a count existed reads as 0 of it.
+  const part = (k: keyof PostureReport['summary'], label: string) => (a && (a[k] ?? 0) !== (b[k] ?? 0) ? `${a[k] ?? 0} → ${b[k] ?? 0} ${label}` : `${b[k] ?? 0} ${label}`);
+  // The two counts of withheld claims are shown whenever either side has one.
+  const shown = (k: 'depends' | 'notApplied') => (a?.[k] ?? 0) + (b[k] ?? 0) > 0;
+  return [
+    part('enforced', 'enforced'),
+    ...(shown('depends') ? [part('depends', 'depending on what the stack does not configure')] : []),
+    ...(shown('notApplied') ? [part('notApplied', 'not applied')] : []),
+    part('waived', 'waived'), part('notRequired', 'not required'), part('notApplicable', 'not applicable'),
+  ].join(', ');
 }
 
 const status = (s: ControlStatus | null) => s ?? '(absent)';

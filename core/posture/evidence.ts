@@ -43,6 +43,7 @@ export function contributionEvidence(c: Contribution, tenants: TenantConfig[], n
     for (const r of cp.encryptedResources ?? []) out.push(`${r} encrypted at rest with secretbox`);
     if (cp.authentication) out.push(`AuthenticationConfiguration with ${(cp.authentication.jwt as unknown[]).length} JWT issuer(s)`);
     if (cp.adminKubeconfigCertLifetime) out.push(`admin kubeconfig certificate lifetime ${cp.adminKubeconfigCertLifetime}`);
+    if (cp.kubeNetworkPolicies) out.push('flannel runs with kube-network-policies (Talos: kubeNetworkPoliciesEnabled)');
   }
   for (const o of c.objects ?? []) out.push(`object ${objectName(o)}`);
   if (c.tenantObjects && tenants.length) {

@@ -1,14 +1,19 @@
 /**
- * The posture report: one row per control (enforced, waived with its reason, not required by
- * the profile, or not applicable), the evidence each enforced control contributes, and the
- * CIS results. JSON for machines and diffs, Markdown for people. Nothing secret goes in.
+ * The posture report: one row per control — enforced; configured but depending on something
+ * this stack does not configure (it says what); not applied (existing-cluster mode); waived with
+ * its reason; not required by the profile; or not applicable — the evidence each configured
+ * control contributes, who outside Bulwark checked it, and the CIS results. JSON for machines
+ * and diffs, Markdown for people. Nothing secret goes in. Statuses come from
+ * controls/resolve.ts only.
  */
 import type { ValidStack } from '../config/validate';
 import type { CisRow } from '../cis/report';
 import { cisCounts } from '../cis/report';
-import type { ControlDecision } from '../controls/resolve';
+import { type ControlDecision, unmetText } from '../controls/resolve';
 import type { ClusterPlan } from '../render/plan';
 import { contributionEvidence } from './evidence';
+
+export type PostureStatus = 'enforced' | 'depends' | 'not-applied' | 'waived' | 'not-required' | 'not-applicable';
 
 export interface PostureControl {
   id: string;
@@ -16,27 +21,53 @@ export interface PostureControl {
   title: string;
   threat: string;
   references: Record<string, string[]>;
-  status: 'enforced' | 'waived' | 'not-required' | 'not-applicable';
+  status: PostureStatus;
   by?: string;
   reason?: string;
   expires?: string;
+  /** The chain beyond the control's own contribution: each link, met or not, and how. */
+  dependencies?: { what: string; met: boolean; detail: string }[];
   evidence: string[];
   notes: string[];
-  /** From the end-to-end suite: every claim about this control checked against a real API server. */
+  /** From the end-to-end suite: every claim about this control checked against a real system. */
   verified?: 'verified' | 'failed';
+  /** Who checked it there (e.g. "kube-apiserver v1.36.3", "cyclonus"). */
+  judges?: string[];
 }
 
-/** What `npm run test:e2e` writes: per stack, each claim checked and the controls it proves. */
+/** What `npm run test:e2e` writes: per stack, each claim checked, the controls it proves, and its judge. */
 export interface VerificationResults {
   kubernetesVersion: string;
-  stacks: Record<string, { profile: string; claims: { claim: string; controls: string[]; status: 'verified' | 'failed'; detail?: string }[] }>;
+  stacks: Record<string, { profile: string; claims: { claim: string; controls: string[]; status: 'verified' | 'failed'; detail?: string; judge?: string }[] }>;
 }
 
-export function verificationFor(results: VerificationResults | undefined, stack: string): Map<string, 'verified' | 'failed'> {
-  const out = new Map<string, 'verified' | 'failed'>();
+export interface Verification {
+  status: 'verified' | 'failed';
+  judges: string[];
+}
+
+export function verificationFor(results: VerificationResults | undefined, stack: string): Map<string, Verification> {
+  const out = new Map<string, Verification>();
+  const apiServer = results ? `kube-apiserver ${results.kubernetesVersion}` : 'kube-apiserver';
   for (const c of results?.stacks[stack]?.claims ?? [])
-    for (const id of c.controls) out.set(id, out.get(id) === 'failed' || c.status === 'failed' ? 'failed' : 'verified');
+    for (const id of c.controls) {
+      const prev = out.get(id);
+      const judge = c.judge ?? apiServer;
+      const judges = prev ? (prev.judges.includes(judge) ? prev.judges : [...prev.judges, judge].sort()) : [judge];
+      out.set(id, { status: prev?.status === 'failed' || c.status === 'failed' ? 'failed' : 'verified', judges });
+    }
   return out;
+}
+
+export interface PostureSummary {
+  enforced: number;
+  /** Configured, but depending on something this stack does not configure. */
+  depends: number;
+  /** Not applied: existing-cluster mode. */
+  notApplied: number;
+  waived: number;
+  notRequired: number;
+  notApplicable: number;
 }
 
 export interface PostureReport {
@@ -47,20 +78,30 @@ export interface PostureReport {
   talosVersion: string;
   kubernetesVersion: string;
   contract: string;
-  summary: { enforced: number; waived: number; notRequired: number; notApplicable: number };
+  /** `provisioned` (Bulwark configures the nodes) or `existing-cluster`. */
+  mode: 'provisioned' | 'existing-cluster';
+  summary: PostureSummary;
   controls: PostureControl[];
-  cis: { benchmark: string; evaluated: boolean; source?: string; counts?: Record<string, number>; results: CisRow[] };
+  cis: { benchmark: string; evaluated: boolean; source?: string; reason?: string; counts?: Record<string, number>; results: CisRow[] };
   tenants: string[];
   nodes: { name: string; role: string; schematic: string; installer: string }[];
+}
+
+export function summarise(controls: { status: PostureStatus }[]): PostureSummary {
+  const count = (st: PostureStatus) => controls.filter((c) => c.status === st).length;
+  return {
+    enforced: count('enforced'), depends: count('depends'), notApplied: count('not-applied'),
+    waived: count('waived'), notRequired: count('not-required'), notApplicable: count('not-applicable'),
+  };
 }
 
 export function buildPosture(
   v: ValidStack,
   decisions: ControlDecision[],
   plan: ClusterPlan,
-  cis: { rows?: CisRow[]; source?: string },
+  cis: { rows?: CisRow[]; source?: string; reason?: string },
   nodes: PostureReport['nodes'],
-  verification: Map<string, 'verified' | 'failed'> = new Map(),
+  verification: Map<string, Verification> = new Map(),
 ): PostureReport {
   const controls: PostureControl[] = decisions.map((d) => {
     const c = d.control;
@@ -73,14 +114,21 @@ export function buildPosture(
       references: Object.fromEntries(Object.entries(c.references).filter(([, v]) => v && v.length)) as Record<string, string[]>,
       evidence: contribution ? contributionEvidence(contribution, v.stack.tenants, v.stack.nodes) : [],
       notes: plan.notes.filter((n) => n.control === c.id).map((n) => n.note),
-      ...(verification.has(c.id) ? { verified: verification.get(c.id) } : {}),
+      ...(verification.has(c.id) ? { verified: verification.get(c.id)!.status, judges: verification.get(c.id)!.judges } : {}),
     };
     const s = d.status;
     if (s.state === 'waived') return { ...base, status: 'waived' as const, by: s.by, reason: s.reason, ...(s.expires ? { expires: s.expires } : {}) };
     if (s.state === 'not-applicable') return { ...base, status: 'not-applicable' as const, reason: s.reason };
+    if (s.state === 'not-applied') return { ...base, status: 'not-applied' as const, reason: s.reason };
+    if (s.state === 'depends' || s.state === 'enforced')
+      return {
+        ...base,
+        status: s.state,
+        ...(s.state === 'depends' ? { reason: unmetText(s) } : {}),
+        ...(s.dependencies.length ? { dependencies: s.dependencies.map((x) => ({ what: x.what, met: x.met, detail: x.detail })) } : {}),
+      };
     return { ...base, status: s.state };
   });
-  const count = (st: PostureControl['status']) => controls.filter((c) => c.status === st).length;
   return {
     stack: v.name,
     profile: v.profile.name,
@@ -89,11 +137,12 @@ export function buildPosture(
     talosVersion: v.stack.cluster.talosVersion,
     kubernetesVersion: v.stack.cluster.kubernetesVersion,
     contract: v.stack.cluster.contract,
-    summary: { enforced: count('enforced'), waived: count('waived'), notRequired: count('not-required'), notApplicable: count('not-applicable') },
+    mode: v.stack.existingCluster ? 'existing-cluster' : 'provisioned',
+    summary: summarise(controls),
     controls,
     cis: cis.rows
       ? { benchmark: 'cis-1.12', evaluated: true, source: cis.source, counts: cisCounts(cis.rows), results: cis.rows }
-      : { benchmark: 'cis-1.12', evaluated: false, results: [] },
+      : { benchmark: 'cis-1.12', evaluated: false, ...(cis.reason ? { reason: cis.reason } : {}), results: [] },
     tenants: v.stack.tenants.map((t) => t.name),
     nodes,
   };
@@ -106,12 +155,24 @@ export function postureMarkdown(p: PostureReport): string {
   L.push(`# Posture: ${p.stack}`, '');
   L.push(`Profile **${p.profile}** (site: ${p.site}) · Talos ${p.talosVersion} (contract ${p.contract}) · Kubernetes ${p.kubernetesVersion}`, '');
   L.push(`> ${p.threat.replace(/\n\n/g, '\n>\n> ')}`, '');
-  L.push(`Controls: **${p.summary.enforced} enforced**, ${p.summary.waived} waived, ${p.summary.notRequired} not required by the profile, ${p.summary.notApplicable} not applicable.`, '');
-  L.push('| Control | Layer | Status | Verified against a real API server | Title | References |', '|---|---|---|---|---|---|');
+  if (p.mode === 'existing-cluster')
+    L.push('Mode: **existing cluster**. Bulwark applies only Kubernetes objects here; every control that needs node or control-plane configuration is "not-applied".', '');
+  const withheldCounts = [
+    ...(p.summary.depends ? [`${p.summary.depends} configured but depending on something this stack does not configure`] : []),
+    ...(p.summary.notApplied ? [`${p.summary.notApplied} not applied`] : []),
+  ].map((x) => `${x}, `).join('');
+  L.push(`Controls: **${p.summary.enforced} enforced**, ${withheldCounts}${p.summary.waived} waived, ${p.summary.notRequired} not required by the profile, ${p.summary.notApplicable} not applicable.`, '');
+  L.push('| Control | Layer | Status | Checked by a real system (judge) | Title | References |', '|---|---|---|---|---|---|');
   for (const c of p.controls) {
     const status = c.status === 'waived' ? `waived (${c.by})` : c.status;
     const refs = Object.entries(c.references).map(([k, v]) => `${k.toUpperCase()} ${v.join(', ')}`).join('; ');
-    L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${c.verified ?? '—'} | ${esc(c.title)} | ${esc(refs)} |`);
+    const judged = c.verified ? `${c.verified} (${(c.judges ?? []).join(', ')})` : '—';
+    L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${judged} | ${esc(c.title)} | ${esc(refs)} |`);
+  }
+  const withheld = p.controls.filter((c) => c.status === 'depends' || c.status === 'not-applied');
+  if (withheld.length) {
+    L.push('', '## Configured or required, but not enforced', '');
+    for (const c of withheld) L.push(`- \`${c.id}\` — ${c.status}: ${esc(c.reason ?? '')}`);
   }
   const waived = p.controls.filter((c) => c.status === 'waived');
   if (waived.length) {
@@ -122,11 +183,12 @@ export function postureMarkdown(p: PostureReport): string {
   for (const c of p.controls.filter((x) => x.status === 'enforced')) {
     L.push(`### \`${c.id}\` — ${c.title}`, '', `Threat: ${c.threat}`, '');
     for (const e of c.evidence) L.push(`- ${e}`);
+    for (const d of c.dependencies ?? []) L.push(`- Depends on ${d.what}: ${d.detail}`);
     for (const n of c.notes) L.push(`- Note: ${n}`);
     L.push('');
   }
   L.push('## CIS Kubernetes Benchmark 1.12', '');
-  if (!p.cis.evaluated) L.push('Not evaluated: kube-bench\'s cis-1.12 definitions were not found (set BULWARK_KUBE_BENCH_CFG to kube-bench\'s cfg folder).');
+  if (!p.cis.evaluated) L.push(`Not evaluated: ${p.cis.reason ?? "kube-bench's cis-1.12 definitions were not found (set BULWARK_KUBE_BENCH_CFG to kube-bench's cfg folder)."}`);
   else {
     L.push(Object.entries(p.cis.counts!).map(([k, v]) => `${k}: ${v}`).join(' · '), '');
     L.push('| Check | Result | Detail |', '|---|---|---|');

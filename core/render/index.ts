@@ -108,8 +108,11 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const tenantObjects = new Map<string, K8sObject[]>();
   for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));
 
-  let cis: { rows?: ReturnType<typeof cisRows>; source?: string } = {};
-  if (opts.cis) {
+  let cis: { rows?: ReturnType<typeof cisRows>; source?: string; reason?: string } = {};
+  // In existing-cluster mode Bulwark sets no component flag, so an evaluation of its own flags
+  // would say nothing about the cluster: run kube-bench there instead.
+  if (stack.existingCluster) cis = { reason: 'existing-cluster mode: Bulwark does not set this cluster\'s component flags; run kube-bench on its nodes.' };
+  else if (opts.cis) {
     const firstCp = stack.nodes.find((n) => n.role === 'controlplane') ?? stack.nodes[0];
     const model = processModel(componentFlags(stack, plan, ctx.talosLine, firstCp), 'secretbox');
     cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };

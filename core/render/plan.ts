@@ -1,10 +1,11 @@
 /**
- * Merges the contributions of the enforced controls into one plan: what every node, each
+ * Merges the contributions of the configured controls (enforced, or configured with an unmet
+ * dependency, or partly applied in existing-cluster mode: see controls/resolve.ts) into one plan: what every node, each
  * node, and the control plane get. Two controls setting the same key to different values is
  * a catalogue bug and fails loudly, naming both.
  */
 import type { NodeConfig } from '../config/schema';
-import type { ControlDecision } from '../controls/resolve';
+import { CONFIGURED_STATES, type ControlDecision } from '../controls/resolve';
 import type { Contribution, ControlContext, ControlPlaneContribution, MachineContribution } from '../controls/types';
 import type { K8sObject } from './k8s';
 
@@ -39,6 +40,7 @@ export interface ControlPlanePlan {
   encryptedResources: Map<string, string>;
   authentication?: Owned<Record<string, unknown>>;
   adminKubeconfigCertLifetime?: string;
+  kubeNetworkPolicies: boolean;
   inlineManifests: { name: string; objects: K8sObject[]; control: string }[];
 }
 
@@ -104,13 +106,14 @@ function applyControlPlane(plan: ControlPlanePlan, c: ControlPlaneContribution, 
   }
   if (c.adminKubeconfigCertLifetime) plan.adminKubeconfigCertLifetime = c.adminKubeconfigCertLifetime;
   for (const m of c.inlineManifests ?? []) plan.inlineManifests.push({ ...m, control });
+  if (c.kubeNetworkPolicies) plan.kubeNetworkPolicies = true;
 }
 
 export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): ClusterPlan {
   const base = emptyMachinePlan();
   const controlPlane: ControlPlanePlan = {
     apiServerArgs: new Map(), admissionPlugins: new Map(), controllerManagerArgs: new Map(), schedulerArgs: new Map(), etcdArgs: new Map(), kubeProxyArgs: new Map(),
-    admissionConfig: [], encryptedResources: new Map(), inlineManifests: [],
+    admissionConfig: [], encryptedResources: new Map(), kubeNetworkPolicies: false, inlineManifests: [],
   };
   const selective: { match: (n: NodeConfig) => boolean; machine: MachineContribution; control: string }[] = [];
   const objects: ClusterPlan['objects'] = [];
@@ -120,7 +123,7 @@ export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): Cl
   const operations: ClusterPlan['operations'] = {};
 
   for (const d of decisions) {
-    if (d.status.state !== 'enforced') continue;
+    if (!CONFIGURED_STATES.includes(d.status.state)) continue;
     const id = d.control.id;
     const c = d.control.contribute(ctx);
     contributions.set(id, c);

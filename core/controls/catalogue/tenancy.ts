@@ -3,6 +3,7 @@ import type { TenantConfig } from '../../config/schema';
 import { prefixedGroupList } from '../../auth/groups';
 import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
 import type { Control, ControlContext } from '../types';
+import { networkPolicyEnforcement } from '../dependencies';
 
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
 const SHARED = ['multi-team', 'hostile-multi-tenant'] as const;
@@ -88,7 +89,12 @@ export const tenancyControls: Control[] = [
     references: { cis: ['5.3.2'], nsa: ['Network separation and hardening: network policies'] },
     requiredBy: [...SHARED],
     appliesTo: (ctx) => ctx.stack.tenants.length > 0,
-    contribute: (ctx) => ({ tenantObjects: (t) => networkPolicies(t, ctx.profile.settings.sandboxRuntime !== 'none') }),
+    contribute: (ctx) => ({
+      tenantObjects: (t) => networkPolicies(t, ctx.profile.settings.sandboxRuntime !== 'none'),
+      // Flannel alone enforces no NetworkPolicy: Talos deploys kube-network-policies beside it.
+      ...(!ctx.stack.existingCluster && ctx.stack.cluster.cni === 'flannel' ? { controlPlane: { kubeNetworkPolicies: true } } : {}),
+    }),
+    dependsOn: (ctx) => [networkPolicyEnforcement(ctx)],
   },
   {
     id: 'tenancy.quota.defaults',

@@ -143,3 +143,13 @@ function unitCel(u: string): string {
   const units: Record<string, string> = { B: '1u', kB: 'KB', KB: 'KB', MB: 'MB', GB: 'GB', TB: 'TB', KiB: 'KiB', MiB: 'MiB', GiB: 'GiB', TiB: 'TiB' };
   return units[u] ?? '1u';
 }
+
+/**
+ * The cluster's CNI as Talos sees it. flannel is Talos's own; with a control that needs
+ * NetworkPolicy, Talos deploys kube-network-policies beside it (flannel alone enforces none).
+ * cilium and none both tell Talos to deploy no CNI: the program installs Cilium, or you bring yours.
+ */
+export function talosCni(i: MachineInputs): { flannel: false } | { flannel: true; kubeNetworkPoliciesEnabled: boolean } {
+  if (i.stack.cluster.cni !== 'flannel') return { flannel: false };
+  return { flannel: true, kubeNetworkPoliciesEnabled: i.controlPlane.kubeNetworkPolicies };
+}

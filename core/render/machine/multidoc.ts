@@ -9,7 +9,7 @@ import { encryptionKeys, fromB64 } from '../../secrets/bundle';
 import { emitYaml } from '../yaml-emit';
 import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
-  volumeEncryptionDocs,
+  talosCni, volumeEncryptionDocs,
 } from './inputs';
 
 const doc = (kind: string, body: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...body });
@@ -104,6 +104,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('KubePrismConfig', { port: 7445 }),
   ];
   if (!cp) return docs;
+  const cni = talosCni(i);
 
   docs.push(
     doc('KubeAggregatorCAConfig', { issuingCA: { cert: fromB64(s.certs.k8saggregator.crt), key: fromB64(s.certs.k8saggregator.key) } }),
@@ -118,7 +119,8 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('KubeControllerManagerConfig', { image: img.controllerManager, ...(p.controllerManagerArgs.size ? { extraArgs: argsOf(p.controllerManagerArgs) } : {}) }),
     doc('KubeSchedulerConfig', { image: img.scheduler, config: {}, ...(p.schedulerArgs.size ? { extraArgs: argsOf(p.schedulerArgs) } : {}) }),
     doc('KubeProxyConfig', { image: img.proxy, config: kubeProxyConfiguration(argsOf(p.kubeProxyArgs)) }),
-    doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789 }),
+    // No KubeFlannelCNIConfig document means no CNI from Talos (cilium: the program installs it; none: yours).
+    ...(cni.flannel ? [doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789, ...(cni.kubeNetworkPoliciesEnabled ? { kubeNetworkPoliciesEnabled: true } : {}) })] : []),
     doc('KubeCoreDNSConfig', { enabled: true }),
     ...p.inlineManifests.map((m) => doc('KubeInlineManifestConfig', { name: m.name, manifest: m.objects.map(emitYaml).join('---\n') })),
   );

@@ -10,7 +10,7 @@
  */
 import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
 import {
-  MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
+  MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
 
 export const AUTHN_HOST_DIR = '/var/etc/bulwark';
@@ -68,12 +68,16 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     ];
   }
 
+  const cni = talosCni(i);
   const cluster: Record<string, unknown> = {
     id: s.cluster.id,
     secret: s.cluster.secret,
     controlPlane: { endpoint: i.stack.cluster.endpoint },
     clusterName: i.stack.cluster.name,
-    network: { dnsDomain: i.stack.cluster.dnsDomain, podSubnets: i.stack.cluster.podSubnets, serviceSubnets: i.stack.cluster.serviceSubnets },
+    network: {
+      dnsDomain: i.stack.cluster.dnsDomain, podSubnets: i.stack.cluster.podSubnets, serviceSubnets: i.stack.cluster.serviceSubnets,
+      cni: cni.flannel ? { name: 'flannel', ...(cni.kubeNetworkPoliciesEnabled ? { flannel: { kubeNetworkPoliciesEnabled: true } } : {}) } : { name: 'none' },
+    },
     token: s.secrets.bootstraptoken,
     ca: { crt: s.certs.k8s.crt, key: cp ? s.certs.k8s.key : '' },
     proxy: { image: img.proxy, ...(i.controlPlane.kubeProxyArgs.size ? { extraArgs: argsOf(i.controlPlane.kubeProxyArgs) } : {}) },
