@@ -62,6 +62,7 @@ describe.each(EXAMPLES)('stack %s: what the controls ask of Talos is what Talos 
       'kubelet authorization.mode=Webhook': () => cfg.authorization.mode === 'Webhook',
       'kubelet authentication.x509.clientCAFile': () => typeof cfg.authentication.x509.clientCAFile === 'string',
       'kubelet rotateCertificates=true': () => cfg.rotateCertificates === true,
+      'kubelet tlsMinVersion=VersionTLS13': () => cfg.tlsMinVersion === 'VersionTLS13',
       'kubelet protectKernelDefaults=true': () => cfg.protectKernelDefaults === true,
       'kubelet seccompDefault=true (from defaultRuntimeSeccompProfileEnabled)': () => cfg.seccompDefault === true,
       'etcd --client-cert-auth=true': () => flags.etcd['client-cert-auth'] === 'true',

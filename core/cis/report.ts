@@ -36,8 +36,10 @@ export function talosException(id: string): string | undefined {
  * Evidence from configuration files kube-bench does not parse, judged from the API server's
  * flags (`--name=value`, as ps shows them). The end-to-end suite uses it on the live process.
  */
-export function evidence(id: string, apiServerCmdline: string, contract: string): string | undefined {
+export function evidence(id: string, apiServerCmdline: string, contract: string, kubeletConfig?: Record<string, unknown>): string | undefined {
   const api = apiServerCmdline;
+  if (id === '4.2.12' && kubeletConfig?.tlsMinVersion === 'VersionTLS13' && kubeletConfig.tlsCipherSuites === undefined)
+    return 'The kubelet accepts TLS 1.3 only (tlsMinVersion VersionTLS13, Talos\'s default). Go fixes the TLS 1.3 cipher suites, all AEAD with forward secrecy; tlsCipherSuites would only narrow TLS 1.2, which is refused.';
   if (['1.2.6', '1.2.7', '1.2.8'].includes(id) && api.includes('--authorization-config=') && !api.includes('--authorization-mode='))
     return 'Talos passes --authorization-config with the Node and RBAC authorizers always present (KubeAuthorizerConfig node, rbac); AlwaysAllow is never configured.';
   if (id === '1.2.1' && contract === '1.14' && api.includes('--authentication-config='))
@@ -50,7 +52,7 @@ export function cisRows(checks: CisCheck[], model: ProcessModel, decisions: Cont
     const r: CisResult = evaluateCheck(check, model);
     const row: CisRow = { id: r.id, text: r.text, target: check.target, verdict: r.outcome === 'pass' ? 'pass' : r.outcome, detail: r.detail };
     if (r.outcome === 'pass' || r.outcome === 'manual') return row;
-    const ev = evidence(check.id, model.cmdlines.apiserver, contract);
+    const ev = evidence(check.id, model.cmdlines.apiserver, contract, model.kubeletConfig);
     if (ev) return { ...row, verdict: 'pass-by-evidence', reason: ev };
     const ex = talosException(check.id);
     if (ex) return { ...row, verdict: 'talos-exception', reason: ex };

@@ -1,19 +1,6 @@
 /** Kubernetes layer, node side: the kubelet's KubeletConfiguration. */
 import type { Control } from '../types';
 
-/**
- * AEAD suites with forward secrecy, in the spelling the CIS kubelet check (4.2.12) lists;
- * Go accepts these names as aliases of its _SHA256 CHACHA20 names.
- */
-export const KUBELET_CIPHERS = [
-  'TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256',
-  'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256',
-  'TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305',
-  'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384',
-  'TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305',
-  'TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384',
-];
-
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
 
 export const kubeletControls: Control[] = [
@@ -32,11 +19,15 @@ export const kubeletControls: Control[] = [
   {
     id: 'k8s.kubelet.tls',
     layer: 'kubernetes',
-    title: 'Kubelet: TLS 1.2+ with strong cipher suites only',
+    title: 'Kubelet: TLS 1.3 only (Talos\'s default, kept)',
     threat: 'Weak TLS on the kubelet port lets an on-path attacker read exec and log streams.',
     references: { cis: ['4.2.12'] },
     requiredBy: [...ALL],
-    contribute: () => ({ machine: { kubelet: { tlsMinVersion: 'VersionTLS12', tlsCipherSuites: KUBELET_CIPHERS } } }),
+    // Talos's kubelet configuration already accepts TLS 1.3 only; Go fixes the TLS 1.3 suites (all
+    // AEAD with forward secrecy), so a tlsCipherSuites list would only narrow TLS 1.2, which is
+    // refused anyway (and Talos 1.13 merges such a list into its own). Nothing to set: setting
+    // tlsMinVersion would only ever weaken the default.
+    contribute: () => ({ talosProvides: ['kubelet tlsMinVersion=VersionTLS13'] }),
   },
   {
     id: 'k8s.kubelet.certificate-rotation',
