@@ -228,6 +228,25 @@ const KUBECONFIG = script(
 );
 
 /**
+ * With a CNI the program installs (cluster.cni: cilium), nodes stay NotReady until it is in,
+ * so the cluster health check cannot come first: after bootstrap, wait only until the API
+ * server's static pod reports Ready (the READY column of `talosctl get staticpodstatus`),
+ * within BULWARK_WAIT_SECONDS; the CNI goes in next, then the health check.
+ */
+const API_SERVER_READY = script(
+  '# Wait for kube-apiserver on the first control plane (its static pod Ready), bounded by BULWARK_WAIT_SECONDS.',
+  PRELUDE,
+  `case "$BULWARK_WAIT_SECONDS" in ''|*[!0-9]*) echo 'bulwark: BULWARK_WAIT_SECONDS must be a number of seconds' >&2; exit 2;; esac`,
+  READ_TALOSCONFIG,
+  'deadline=$(( $(date +%s) + BULWARK_WAIT_SECONDS ))',
+  'while :; do',
+  `  if talosctl get staticpodstatus --talosconfig talosconfig --nodes "$BULWARK_NODE" 2> status.err | awk '$4 ~ /kube-apiserver/ && $NF == "True" { ok = 1 } END { exit !ok }'; then exit 0; fi`,
+  `  if [ "$(date +%s)" -ge "$deadline" ]; then cat status.err >&2; echo 'bulwark: kube-apiserver did not become ready in time' >&2; exit 1; fi`,
+  '  sleep 10',
+  'done',
+);
+
+/**
  * Kubernetes upgrade, before any node's rollout step: the configurations those steps apply
  * carry the new images, so the control plane must already be upgraded, in order, by
  * upgrade-k8s. The Talos the nodes run must support the new version; Talos refuses a
@@ -286,6 +305,7 @@ export const SCRIPTS = {
   health: HEALTH,
   bootstrap: BOOTSTRAP,
   kubeconfig: KUBECONFIG,
+  apiServerReady: API_SERVER_READY,
   upgradeK8sRecord: record('Kubernetes version', RECORD_KUBERNETES),
   upgradeK8s: UPGRADE_K8S,
   reset: RESET,
@@ -368,6 +388,10 @@ export function preflightHealthCommand(p: { target: string; timeout: string; ste
 
 export function bootstrapCommand(p: { target: string; waitSeconds: number }): CommandSpec {
   return { create: SCRIPTS.bootstrap, environment: { BULWARK_NODE: p.target, BULWARK_WAIT_SECONDS: String(Math.max(0, Math.floor(p.waitSeconds))) } };
+}
+
+export function apiServerReadyCommand(p: { target: string; waitSeconds: number }): CommandSpec {
+  return { create: SCRIPTS.apiServerReady, environment: { BULWARK_NODE: p.target, BULWARK_WAIT_SECONDS: String(p.waitSeconds) } };
 }
 
 export function kubeconfigCommand(p: { target: string }): CommandSpec {

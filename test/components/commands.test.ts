@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   CommandSpec, INTERPRETER, LIVE, SCRIPTS, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds,
-  execCredentialPlugin, kubeconfigCommand, kubernetesUpgradeCommand, preflightHealthCommand, provisionCommand, rebootStepCommand, resetCommand,
+  apiServerReadyCommand, execCredentialPlugin, kubeconfigCommand, kubernetesUpgradeCommand, preflightHealthCommand, provisionCommand, rebootStepCommand, resetCommand,
   nodeStepCommand,
 } from '../../core/talos/commands';
 import { runScript } from './fake-talosctl';
@@ -48,6 +48,7 @@ function builders(v: string[]): { name: string; spec: CommandSpec; values: Recor
     },
     { name: 'bootstrap', spec: bootstrapCommand({ target: a, waitSeconds: 60 }), values: { BULWARK_NODE: a, BULWARK_WAIT_SECONDS: '60' } },
     { name: 'kubeconfig', spec: kubeconfigCommand({ target: a }), values: { BULWARK_NODE: a } },
+    { name: 'api-server-ready', spec: apiServerReadyCommand({ target: a, waitSeconds: 60 }), values: { BULWARK_NODE: a, BULWARK_WAIT_SECONDS: '60' } },
     { name: 'k8s-upgrade', spec: kubernetesUpgradeCommand({ target: a, version: b, timeout: e }), values: { BULWARK_NODE: a, BULWARK_KUBERNETES_VERSION: b.replace(/^v/, ''), BULWARK_HEALTH_NODE: a, BULWARK_TIMEOUT: e } },
     { name: 'reset', spec: resetCommand({ address: a, graceful: true }), values: { BULWARK_NODE: a, BULWARK_GRACEFUL: 'true' } },
   ];
@@ -169,7 +170,7 @@ describe('talosctl is run as documented (talosctl CLI reference, v1.13 and v1.14
   const all = Object.entries(SCRIPTS).flatMap(([name, s]) => invocations(s).map((argv) => ({ name, argv })));
 
   test('the subcommands Bulwark runs', () => {
-    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'health', 'kubeconfig', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
+    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'get', 'health', 'kubeconfig', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
   });
 
   test.each(['1.13', '1.14'] as Line[])('every flag and enumerated value is documented for Talos %s', (line) => {
@@ -378,6 +379,15 @@ describe('the scripts, run for real against a fake talosctl', () => {
     ]);
     const cpOnly = run(bootstrapHealthCommand({ target: 'cp1', timeout: '10m', controlPlanes: ['cp1'], workers: [] }), 'create', stdin);
     expect(cpOnly.calls[0].argv).toEqual(['health', '--talosconfig', 'talosconfig', '--nodes', 'cp1', '--wait-timeout', '10m', '--control-plane-nodes', 'cp1']);
+  });
+
+  test('the API-server wait (cni: cilium) passes once the kube-apiserver static pod is Ready, and gives up at its bound', () => {
+    const ready = run(apiServerReadyCommand({ target: 'cp1', waitSeconds: 60 }), 'create', authenticatedStdin(TALOSCONFIG));
+    expect(ready.status).toBe(0);
+    expect(ready.calls[0].argv).toEqual(['get', 'staticpodstatus', '--talosconfig', 'talosconfig', '--nodes', 'cp1']);
+    const notReady = run(apiServerReadyCommand({ target: 'cp1', waitSeconds: 0 }), 'create', authenticatedStdin(TALOSCONFIG), { FAKE_APISERVER_READY: 'False' });
+    expect(notReady.status).toBe(1);
+    expect(notReady.stderr).toContain('kube-apiserver did not become ready in time');
   });
 
   test('kubeconfig goes to stdout and nowhere else', () => {

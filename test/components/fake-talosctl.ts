@@ -34,6 +34,12 @@ case "$1" in
   bootstrap)
     if [ -n "\${FAKE_BOOTSTRAP_ERROR:-}" ]; then echo "$FAKE_BOOTSTRAP_ERROR" >&2; exit 1; fi
     ;;
+  get)
+    # the table talosctl prints (Talos docs, "Static Pods"); READY last
+    printf 'NODE         NAMESPACE      TYPE              ID                                                VERSION   READY\n'
+    printf '172.20.0.2   controlplane   StaticPodStatus   kube-system/kube-apiserver-cp1                    1         %s\n' "\${FAKE_APISERVER_READY:-True}"
+    printf '172.20.0.2   controlplane   StaticPodStatus   kube-system/kube-scheduler-cp1                    1         True\n'
+    ;;
 esac
 exit "\${FAKE_EXIT:-0}"
 `;
