@@ -17,12 +17,14 @@ import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
 import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
 import { deployerKubeconfig, userKubeconfig } from '../core/render/clients';
+import { cniRelease } from '../core/render/cni';
 import { RenderedStack, renderStack, toYaml } from '../core/render/index';
 import { todayDate } from '../core/stack';
 import { kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
 import type { TalosLine } from '../core/talos/defaults';
 import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
 import { Bootstrap } from './bootstrap';
+import { Cni } from './cni';
 import { ClusterLayer } from './cluster-layer';
 import { existingKubeconfigIsEncrypted, loadValidStack } from './config';
 import { TalosNode } from './node';
@@ -45,7 +47,7 @@ export interface BulwarkOutputs {
   breakGlass: { command: string; maxLifetime: string; defaultLifetime: string };
   /** Talos API admin configuration (secret). */
   talosconfig?: pulumi.Output<string>;
-  posture: { profile: string; enforced: number; waived: number; notRequired: number; notApplicable: number };
+  posture: { profile: string; enforced: number; depends: number; notApplied: number; waived: number; notRequired: number; notApplicable: number };
   /** Per node: role, address and installer image. */
   nodes: Record<string, NodeOutput>;
 }
@@ -114,6 +116,8 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
       name: n.name,
       role: n.role,
       address: n.address,
+      // Pinned maintenance-mode certificate: the first apply sends the CA keys only to that machine.
+      certFingerprint: stack.nodes[i].certFingerprint,
       installer: n.installer,
       config: configOf(i),
       talosconfig: n.name === first.name ? firstTalosconfig : scoped(healthNode, n.address),
@@ -134,6 +138,12 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   });
 
   const applies = plan.nodes.map((n) => nodes.get(n.name)!.apply);
+  // The Kubernetes provider acts as bulwark:deployer (today's certificate, core/secrets/deployer-client.ts),
+  // never as system:masters. Its RBAC is a Talos inline manifest: it exists once bootstrap's health gate
+  // passes (Talos applies it in the same pass as CoreDNS), and on a cluster that predates it once the first
+  // control plane's rollout step has applied the configuration that carries it.
+  const deployer = pulumi.secret(bundle.apply(async (b) => toYaml(await deployerKubeconfig(stack, b, todayDate()))));
+  const cni = cniRelease(stack);
   const bootstrap = new Bootstrap('talos', {
     target: first.address,
     talosconfig: firstTalosconfig,
@@ -142,13 +152,10 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     controlPlanes: cps.map((n) => n.address),
     workers: plan.nodes.filter((n) => n.role === 'worker').map((n) => n.address),
     healthTimeout: ops.healthTimeout,
+    // cluster.cni: cilium — installed as the deployer, between the API server coming up and the health gate.
+    ...(cni ? { installCni: (opts) => new Cni('cni', { release: cni, kubeconfig: deployer }, opts) } : {}),
   });
 
-  // The Kubernetes provider acts as bulwark:deployer (today's certificate, core/secrets/deployer-client.ts),
-  // never as system:masters. Its RBAC is a Talos inline manifest: it exists once bootstrap's health gate
-  // passes (Talos applies it in the same pass as CoreDNS), and on a cluster that predates it once the first
-  // control plane's rollout step has applied the configuration that carries it.
-  const deployer = pulumi.secret(bundle.apply(async (b) => toYaml(await deployerKubeconfig(stack, b, todayDate()))));
   // On destroy, Kubernetes objects go before any node is reset: the provider depends on every reset.
   const resetResources = [...nodes.values()].flatMap((n) => (n.reset ? [n.reset] : []));
   const firstStep = rollout.steps.get(first.name);
@@ -157,7 +164,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     clusterIdentifier: `bulwark:${stack.cluster.name}`,
     objects: plan.objects,
     tenants: plan.tenantObjects,
-    dependsOn: [bootstrap.kubeconfigCommand, ...(firstStep ? [firstStep] : []), ...resetResources],
+    dependsOn: [bootstrap.kubeconfigCommand, bootstrap.health, ...(firstStep ? [firstStep] : []), ...resetResources],
   });
 
   return {

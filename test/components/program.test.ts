@@ -83,7 +83,8 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
       const apply = get(run(), `${n.name}-apply`);
       expect(apply.raw.create).toBe(SCRIPTS.provision);
       expect(apply.raw.update).toBe(SCRIPTS.provisionUpdate); // never the insecure apply again
-      expect(apply.raw.environment).toEqual({ BULWARK_NODE: n.address });
+      // A pinned maintenance-mode certificate reaches the first apply (talosctl --cert-fingerprint).
+      expect(apply.raw.environment).toEqual({ BULWARK_NODE: n.address, ...(n.certFingerprint ? { BULWARK_CERT_FINGERPRINT: n.certFingerprint } : {}) });
       expect(apply.ignoreChanges).toEqual(['stdin']);
       const step = get(run(), `${n.name}-rollout`);
       expect(step.raw.update).toBe(SCRIPTS.nodeStep);
