@@ -14,22 +14,24 @@
  * Pulumi serializes a dynamic provider's code into state and runs it in a separate Node
  * process, so the provider is self-contained: it captures only two path strings and loads the
  * generator there (through ts-node, a dependency of this project; Pulumi itself runs the
- * TypeScript program with it).
+ * TypeScript program with it). The paths are relative to the project directory, which is the
+ * provider process's working directory: an absolute path would put the operator's checkout
+ * location into state, and break `pulumi up` from any other checkout.
  */
-import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { SecretsBundle, checkSecrets } from '../core/secrets/bundle';
 
-const GENERATOR = path.resolve(__dirname, '../core/secrets/generate.ts');
-const TSCONFIG = path.resolve(__dirname, '../tsconfig.json');
+const GENERATOR = 'core/secrets/generate.ts';
+const TSCONFIG = 'tsconfig.json';
 
 /** The provider Pulumi serializes. Nothing outside this object literal is referenced except the two paths. */
 export const secretsProvider: pulumi.dynamic.ResourceProvider = {
   async create() {
     /* eslint-disable @typescript-eslint/no-require-imports */
+    const { resolve } = require('node:path') as typeof import('node:path');
     const loaded = require.extensions['.ts'] !== undefined;
-    if (!loaded) require('ts-node').register({ transpileOnly: true, project: TSCONFIG });
-    const generator = require(GENERATOR) as { generateSecrets: () => Promise<unknown> };
+    if (!loaded) require('ts-node').register({ transpileOnly: true, project: resolve(TSCONFIG) });
+    const generator = require(resolve(GENERATOR)) as { generateSecrets: () => Promise<unknown> };
     /* eslint-enable @typescript-eslint/no-require-imports */
     const bundle = await generator.generateSecrets();
     return { id: 'cluster-secrets', outs: { bundle } };

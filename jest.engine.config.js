@@ -1,0 +1,14 @@
+/**
+ * Engine suite: `npm run test:engine` (test/engine/run.sh: needs `npm run e2e:tools` first, which
+ * builds the Pulumi CLI and kubernetes provider too). The stack program under the real Pulumi engine.
+ */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test/engine'],
+  testMatch: ['**/*.test.ts'],
+  transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
+  // Each engine operation starts the CLI and the kubernetes provider: seconds to a minute on 2 cores.
+  testTimeout: 600000,
+  maxWorkers: 1,
+  setupFiles: ['<rootDir>/test/setup-env.ts'],
+};
