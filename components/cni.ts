@@ -33,7 +33,8 @@ export class Cni extends pulumi.ComponentResource {
         skipAwait: false,
         timeout: 900,
       },
-      { parent: this, provider },
+      // A component's dependsOn does not hold back its children: the release waits itself.
+      { parent: this, provider, dependsOn: opts.dependsOn },
     );
     this.registerOutputs({});
   }
