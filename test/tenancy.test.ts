@@ -61,7 +61,7 @@ describe('cluster-wide objects per profile', () => {
     const binding = r.objects.find((o) => o.kind === 'ValidatingAdmissionPolicyBinding')!;
     expect((binding.spec as any).validationActions).toEqual(['Deny', 'Audit']);
     const cp = parseAllDocuments(r.nodes.find((n) => n.role === 'controlplane')!.config).map((d) => d.toJS());
-    expect(cp.find((d) => d.kind === 'KubeEtcdEncryptionConfig').config.resources[0].resources).toEqual(['configmaps', 'secrets']);
+    expect(cp.find((d) => d.kind === 'KubeEtcdEncryptionConfig').config.resources.flatMap((r: { resources: string[] }) => r.resources).sort()).toEqual(['configmaps', 'secrets']);
     const sandbox = parseAllDocuments(r.nodes.find((n) => n.name === 'saas-sandbox-1')!.config).map((d) => d.toJS());
     expect(sandbox.find((d) => d.kind === 'SysctlConfig').params['user.max_user_namespaces']).toBe('11255');
     expect(sandbox.find((d) => d.kind === 'KubeNodeConfig').taints).toEqual({ 'bulwark.dev/sandbox': 'gvisor:NoSchedule' });
