@@ -21,24 +21,35 @@ import * as k8s from '@pulumi/kubernetes';
 import { objectDependencies, resourceName } from '../core/ops/k8s';
 import { K8sObject, objectKey } from '../core/render/k8s';
 
-type Ctor = new (name: string, args: never, opts?: pulumi.CustomResourceOptions) => pulumi.CustomResource;
-
-/** Kinds Bulwark renders → their typed @pulumi/kubernetes class ("apiVersion kind"); any other kind is a CustomResource. */
-const TYPED: Record<string, Ctor> = {
-  'v1 Namespace': k8s.core.v1.Namespace as unknown as Ctor,
-  'v1 ResourceQuota': k8s.core.v1.ResourceQuota as unknown as Ctor,
-  'v1 LimitRange': k8s.core.v1.LimitRange as unknown as Ctor,
-  'v1 ServiceAccount': k8s.core.v1.ServiceAccount as unknown as Ctor,
-  'v1 ConfigMap': k8s.core.v1.ConfigMap as unknown as Ctor,
-  'node.k8s.io/v1 RuntimeClass': k8s.node.v1.RuntimeClass as unknown as Ctor,
-  'rbac.authorization.k8s.io/v1 ClusterRole': k8s.rbac.v1.ClusterRole as unknown as Ctor,
-  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': k8s.rbac.v1.ClusterRoleBinding as unknown as Ctor,
-  'rbac.authorization.k8s.io/v1 Role': k8s.rbac.v1.Role as unknown as Ctor,
-  'rbac.authorization.k8s.io/v1 RoleBinding': k8s.rbac.v1.RoleBinding as unknown as Ctor,
-  'networking.k8s.io/v1 NetworkPolicy': k8s.networking.v1.NetworkPolicy as unknown as Ctor,
-  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy as unknown as Ctor,
-  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding as unknown as Ctor,
+/** The kinds Bulwark renders, by "apiVersion kind", and the @pulumi/kubernetes class whose type token each takes. */
+const CLASSES: Record<string, object> = {
+  'v1 Namespace': k8s.core.v1.Namespace,
+  'v1 ResourceQuota': k8s.core.v1.ResourceQuota,
+  'v1 LimitRange': k8s.core.v1.LimitRange,
+  'v1 ServiceAccount': k8s.core.v1.ServiceAccount,
+  'v1 ConfigMap': k8s.core.v1.ConfigMap,
+  'node.k8s.io/v1 RuntimeClass': k8s.node.v1.RuntimeClass,
+  'rbac.authorization.k8s.io/v1 ClusterRole': k8s.rbac.v1.ClusterRole,
+  'rbac.authorization.k8s.io/v1 ClusterRoleBinding': k8s.rbac.v1.ClusterRoleBinding,
+  'rbac.authorization.k8s.io/v1 Role': k8s.rbac.v1.Role,
+  'rbac.authorization.k8s.io/v1 RoleBinding': k8s.rbac.v1.RoleBinding,
+  'networking.k8s.io/v1 NetworkPolicy': k8s.networking.v1.NetworkPolicy,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicy': k8s.admissionregistration.v1.ValidatingAdmissionPolicy,
+  'admissionregistration.k8s.io/v1 ValidatingAdmissionPolicyBinding': k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding,
 };
+
+/**
+ * A rendered object as a typed resource: the class's type token and exactly the object's fields as
+ * inputs. Not the class itself: its constructor adds an output for every field of the kind (status
+ * too) and aliases to old API versions Bulwark never used, and at 3,500 objects that is a quarter
+ * of the program's memory (bench/program.bench.ts). The engine and the provider see the same
+ * registration either way (type, name, inputs, provider).
+ */
+class KubernetesObject extends pulumi.CustomResource {
+  constructor(type: string, name: string, object: K8sObject, opts: pulumi.CustomResourceOptions) {
+    super(type, name, object as unknown as pulumi.Inputs, opts);
+  }
+}
 
 /**
  * Registers `objects` in dependency order; each waits for the objects it needs, among these and
@@ -61,10 +72,10 @@ function registerObjects(
     if (stack.includes(key)) throw new Error(`dependency cycle among rendered objects: ${[...stack, key].join(' → ')}`);
     const needs = objectDependencies(o, keys);
     const dependsOn = needs.map((k) => known.get(k) ?? make(pending.get(k)!, [...stack, key]));
-    const ctor = TYPED[`${o.apiVersion} ${o.kind}`];
+    const cls = CLASSES[`${o.apiVersion} ${o.kind}`] as { __pulumiType: string } | undefined; // the SDK's own token, not declared in its types
     const options = { ...opts, dependsOn: needs.some((k) => mine.has(k)) ? dependsOn : [...dependsOn, ...after] };
-    const res = ctor
-      ? new ctor(resourceName(o), o as never, options)
+    const res = cls
+      ? new KubernetesObject(cls.__pulumiType, resourceName(o), o, options)
       : new k8s.apiextensions.CustomResource(resourceName(o), o as unknown as k8s.apiextensions.CustomResourceArgs, options);
     known.set(key, res);
     return res;
