@@ -8,15 +8,16 @@
  *   <cluster>-health      `talosctl health --wait-timeout <operations.healthTimeout>` for
  *                         exactly the declared control planes and workers, after every first
  *                         apply. Runs again when the node list changes.
- *   <cluster>-kubeconfig  `talosctl kubeconfig -`: the admin kubeconfig Talos issues, on
- *                         stdout, kept only as a secret (never logged). Its certificate lives
- *                         cluster.breakGlassCertLifetime; the Kubernetes provider and the
- *                         break-glass output use an exec-plugin kubeconfig that mints a fresh
- *                         one on each use (core/talos/clients.ts), and wait for this step.
+ *   <cluster>-api-server-ready  only with cluster.cni: cilium: waits for the kube-apiserver static
+ *                         pod, so the CNI can go in before the health gate (nodes stay NotReady
+ *                         without one).
+ *
+ * No admin kubeconfig is fetched: the program applies Kubernetes objects as its own identity
+ * (bulwark:deployer), so no system:masters credential is kept in state.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { local } from '@pulumi/command';
-import { apiServerReadyCommand, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds, kubeconfigCommand } from '../core/talos/commands';
+import { apiServerReadyCommand, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds } from '../core/talos/commands';
 import { commandArgs } from './command';
 
 export interface BootstrapArgs {
@@ -42,28 +43,19 @@ export interface BootstrapArgs {
 export class Bootstrap extends pulumi.ComponentResource {
   readonly bootstrap: local.Command;
   readonly health: local.Command;
-  readonly kubeconfigCommand: local.Command;
-  /** Only with installCni: the wait for kube-apiserver that replaces the health gate before the kubeconfig. */
+  /** Only with installCni: the wait for kube-apiserver before the CNI goes in. */
   readonly apiServerReady?: local.Command;
-  /** The admin kubeconfig fetched at bootstrap (secret). */
-  readonly kubeconfig: pulumi.Output<string>;
 
   constructor(name: string, args: BootstrapArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:talos:Bootstrap', name, {}, opts);
     const stdin = pulumi.secret(pulumi.output(args.talosconfig).apply((tc) => authenticatedStdin(tc)));
-    const kubeconfigStep = (dependsOn: pulumi.Resource[]) =>
-      new local.Command(
-        `${name}-kubeconfig`,
-        commandArgs(kubeconfigCommand({ target: args.target }), { stdin, logging: 'none', addPreviousOutputInEnv: false }),
-        { parent: this, dependsOn, additionalSecretOutputs: ['stdout', 'stderr'] },
-      );
     this.bootstrap = new local.Command(
       `${name}-bootstrap`,
       commandArgs(bootstrapCommand({ target: args.target, waitSeconds: durationSeconds(args.healthTimeout) }), { stdin, logging: 'stderr' }),
       { parent: this, dependsOn: [args.firstApply], ignoreChanges: ['environment', 'stdin'] },
     );
     // A CNI the program installs (cilium) must go in before the health gate: nodes are NotReady
-    // until it runs. Then the kubeconfig comes first, once the API server's static pod is Ready.
+    // until it runs. It goes in once the API server's static pod is Ready.
     let beforeHealth: pulumi.Resource[] = [];
     if (args.installCni) {
       this.apiServerReady = new local.Command(
@@ -71,7 +63,6 @@ export class Bootstrap extends pulumi.ComponentResource {
         commandArgs(apiServerReadyCommand({ target: args.target, waitSeconds: durationSeconds(args.healthTimeout) }), { stdin, logging: 'stderr' }),
         { parent: this, dependsOn: [this.bootstrap], ignoreChanges: ['environment', 'stdin'] },
       );
-      this.kubeconfigCommand = kubeconfigStep([this.apiServerReady]);
       beforeHealth = [args.installCni({ parent: this, dependsOn: [this.apiServerReady] })];
     }
     this.health = new local.Command(
@@ -82,8 +73,6 @@ export class Bootstrap extends pulumi.ComponentResource {
       }),
       { parent: this, dependsOn: [this.bootstrap, ...args.applies, ...beforeHealth] },
     );
-    this.kubeconfigCommand ??= kubeconfigStep([this.health]);
-    this.kubeconfig = pulumi.secret(this.kubeconfigCommand.stdout);
-    this.registerOutputs({ kubeconfig: this.kubeconfig });
+    this.registerOutputs({});
   }
 }

@@ -164,7 +164,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     clusterIdentifier: `bulwark:${stack.cluster.name}`,
     objects: plan.objects,
     tenants: plan.tenantObjects,
-    dependsOn: [bootstrap.kubeconfigCommand, bootstrap.health, ...(firstStep ? [firstStep] : []), ...resetResources],
+    dependsOn: [bootstrap.health, ...(firstStep ? [firstStep] : []), ...resetResources],
   });
 
   return {

@@ -28,9 +28,39 @@ export const DEPLOYER_RESOURCES: Record<string, string[]> = {
   'admissionregistration.k8s.io': ['validatingadmissionpolicies', 'validatingadmissionpolicybindings'],
 };
 
-export function deployerObjects(control: string): K8sObject[] {
+/**
+ * With cluster.cni: cilium the deployer installs the Cilium chart, which writes workloads,
+ * services and Secrets (Helm's release records, Cilium's CA) in kube-system: granted there only,
+ * by a Role, never cluster-wide. The chart's cluster roles fall under bind/escalate above.
+ */
+export const CILIUM_NAMESPACED: Record<string, string[]> = {
+  '': ['secrets', 'services', 'configmaps', 'serviceaccounts'],
+  apps: ['daemonsets', 'deployments'],
+  policy: ['poddisruptionbudgets'],
+  'rbac.authorization.k8s.io': ['roles', 'rolebindings'],
+};
+
+export function deployerObjects(control: string, opts: { installsCilium?: boolean } = {}): K8sObject[] {
   const meta = (name: string) => ({ name, labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: control } });
+  const cilium: K8sObject[] = opts.installsCilium
+    ? [
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { ...meta(`${DEPLOYER_ROLE}:cni`), namespace: 'kube-system' },
+          rules: Object.entries(CILIUM_NAMESPACED).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: WRITE })),
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { ...meta(`${DEPLOYER_ROLE}:cni`), namespace: 'kube-system' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${DEPLOYER_ROLE}:cni` },
+          subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: DEPLOYER_GROUP }],
+        },
+      ]
+    : [];
   return [
+    ...cilium,
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',

@@ -219,13 +219,6 @@ const BOOTSTRAP = script(
   'done',
 );
 
-/** The admin kubeconfig, to stdout (`-`; merge off so nothing is written to disk). */
-const KUBECONFIG = script(
-  '# The admin kubeconfig Talos issues (client certificate valid for cluster.breakGlassCertLifetime), on stdout.',
-  PRELUDE,
-  READ_TALOSCONFIG,
-  'talosctl kubeconfig --talosconfig talosconfig --nodes "$BULWARK_NODE" --merge=false -',
-);
 
 /**
  * With a CNI the program installs (cluster.cni: cilium), nodes stay NotReady until it is in,
@@ -277,22 +270,6 @@ const RESET = script(
   'talosctl reset --talosconfig talosconfig --nodes "$BULWARK_NODE" --graceful="$BULWARK_GRACEFUL" --reboot --wait --wipe-mode system-disk --system-labels-to-wipe STATE --system-labels-to-wipe EPHEMERAL >&2',
 );
 
-/**
- * A client-go exec credential plugin: asks Talos for a fresh admin kubeconfig (a short-lived
- * client certificate) and prints it as an ExecCredential. Exec plugins get no stdin, so the
- * talosconfig comes in BULWARK_TALOSCONFIG (base64) and is written to a 0600 file at once.
- */
-const EXEC_CREDENTIAL = script(
-  PRELUDE,
-  `[ -n "\${BULWARK_TALOSCONFIG:-}" ] || { echo 'bulwark: BULWARK_TALOSCONFIG is not set' >&2; exit 2; }`,
-  `printf '%s' "$BULWARK_TALOSCONFIG" | base64 -d > talosconfig`,
-  'talosctl kubeconfig --talosconfig talosconfig --nodes "$BULWARK_NODE" --merge=false - > kubeconfig',
-  `crt=$(sed -n 's/^[[:space:]]*client-certificate-data:[[:space:]]*//p' kubeconfig | head -n 1)`,
-  `key=$(sed -n 's/^[[:space:]]*client-key-data:[[:space:]]*//p' kubeconfig | head -n 1)`,
-  `[ -n "$crt" ] && [ -n "$key" ] || { echo 'bulwark: talosctl returned no client certificate' >&2; exit 1; }`,
-  `pem() { printf '%s' "$1" | base64 -d | awk 'BEGIN { ORS = "" } { gsub(/\\r/, ""); print $0 "\\\\n" }'; }`,
-  `printf '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"clientCertificateData":"%s","clientKeyData":"%s"}}\\n' "$(pem "$crt")" "$(pem "$key")"`,
-);
 
 /** Every fixed script, by name. Nothing else is ever run. */
 export const SCRIPTS = {
@@ -304,12 +281,10 @@ export const SCRIPTS = {
   reboot: REBOOT,
   health: HEALTH,
   bootstrap: BOOTSTRAP,
-  kubeconfig: KUBECONFIG,
   apiServerReady: API_SERVER_READY,
   upgradeK8sRecord: record('Kubernetes version', RECORD_KUBERNETES),
   upgradeK8s: UPGRADE_K8S,
   reset: RESET,
-  execCredential: EXEC_CREDENTIAL,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -394,27 +369,8 @@ export function apiServerReadyCommand(p: { target: string; waitSeconds: number }
   return { create: SCRIPTS.apiServerReady, environment: { BULWARK_NODE: p.target, BULWARK_WAIT_SECONDS: String(p.waitSeconds) } };
 }
 
-export function kubeconfigCommand(p: { target: string }): CommandSpec {
-  return { create: SCRIPTS.kubeconfig, environment: { BULWARK_NODE: p.target } };
-}
-
 export function resetCommand(p: { address: string; graceful: boolean }): CommandSpec {
   return { delete: SCRIPTS.reset, environment: { BULWARK_NODE: p.address, BULWARK_GRACEFUL: p.graceful ? 'true' : 'false' } };
-}
-
-/** The `user.exec` stanza of a kubeconfig that mints a fresh admin credential through Talos on each use. */
-export function execCredentialPlugin(p: { talosconfig: string; target: string }): Record<string, unknown> {
-  return {
-    apiVersion: 'client.authentication.k8s.io/v1',
-    command: INTERPRETER[0],
-    args: [INTERPRETER[1], SCRIPTS.execCredential],
-    env: [
-      { name: 'BULWARK_NODE', value: p.target },
-      { name: 'BULWARK_TALOSCONFIG', value: Buffer.from(p.talosconfig, 'utf8').toString('base64') },
-    ],
-    interactiveMode: 'Never',
-    provideClusterInfo: false,
-  };
 }
 
 /** Go duration (as the schema admits: 1h30m, 10m, 45s) → seconds. */

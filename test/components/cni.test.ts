@@ -21,8 +21,6 @@ describe('the CNI the program installs', () => {
     const urn = (name: string) => run.byName.get(name)!.urn;
     expect(ancestors(run.registrations, rel.urn)).toContain(urn('talos-api-server-ready'));
     expect(ancestors(run.registrations, urn('talos-health'))).toContain(rel.urn);
-    // The kubeconfig no longer waits for health (health waits for the CNI, which needs the API server).
-    expect(ancestors(run.registrations, urn('talos-kubeconfig'))).not.toContain(urn('talos-health'));
     const layer = run.registrations.filter((r) => r.type.startsWith('kubernetes:') && r.type !== RELEASE && r.type !== 'pulumi:providers:kubernetes');
     expect(layer.length).toBeGreaterThan(0);
     for (const r of layer) expect([r.name, ancestors(run.registrations, r.urn).has(urn('talos-health'))]).toEqual([r.name, true]);
@@ -31,11 +29,25 @@ describe('the CNI the program installs', () => {
     expect(JSON.stringify(provider.raw.kubeconfig)).toContain('4dabf18193072939515e22adb298388d');
   });
 
-  test.each(['flannel', 'none'])('%s: no release, no API-server wait; the kubeconfig comes after the health gate as before', async (cni) => {
+  test.each(['flannel', 'none'])('%s: no release, no API-server wait; the Kubernetes layer after the health gate', async (cni) => {
     const run = await runExample('prod', (v) => void ((v.cluster as Values).cni = cni));
     expect(run.error).toBeUndefined();
     expect(run.registrations.filter((r) => r.type === RELEASE)).toEqual([]);
     expect(run.byName.has('talos-api-server-ready')).toBe(false);
-    expect(ancestors(run.registrations, run.byName.get('talos-kubeconfig')!.urn)).toContain(run.byName.get('talos-health')!.urn);
+    expect(ancestors(run.registrations, run.byName.get('cluster-kubernetes')!.urn)).toContain(run.byName.get('talos-health')!.urn);
+  });
+});
+
+describe("the deployer's rights for the CNI it installs", () => {
+  const { deployerObjects, DEPLOYER_RESOURCES } = require('../../core/auth/deployer') as typeof import('../../core/auth/deployer');
+  test('cilium: workloads, services and Secrets in kube-system only, by a Role; nothing of it cluster-wide; flannel: no such Role', () => {
+    const withCilium = deployerObjects('c', { installsCilium: true });
+    const role = withCilium.find((o) => o.kind === 'Role')!;
+    expect(role.metadata.namespace).toBe('kube-system');
+    const rules = role.rules as { apiGroups: string[]; resources: string[] }[];
+    expect(rules.flatMap((r) => r.resources)).toEqual(expect.arrayContaining(['secrets', 'daemonsets', 'deployments', 'services']));
+    expect(withCilium.find((o) => o.kind === 'RoleBinding')!.metadata.namespace).toBe('kube-system');
+    expect(DEPLOYER_RESOURCES['']).not.toContain('secrets');
+    expect(deployerObjects('c').filter((o) => o.kind === 'Role' || o.kind === 'RoleBinding')).toEqual([]);
   });
 });

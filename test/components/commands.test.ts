@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import {
   CommandSpec, INTERPRETER, LIVE, SCRIPTS, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds,
-  apiServerReadyCommand, execCredentialPlugin, kubeconfigCommand, kubernetesUpgradeCommand, preflightHealthCommand, provisionCommand, rebootStepCommand, resetCommand,
+  apiServerReadyCommand, kubernetesUpgradeCommand, preflightHealthCommand, provisionCommand, rebootStepCommand, resetCommand,
   nodeStepCommand,
 } from '../../core/talos/commands';
 import { runScript } from './fake-talosctl';
@@ -47,7 +47,6 @@ function builders(v: string[]): { name: string; spec: CommandSpec; values: Recor
       values: { BULWARK_NODE: a, BULWARK_TIMEOUT: e, BULWARK_CONTROL_PLANE_NODES: `${b},${c}`, BULWARK_WORKER_NODES: d },
     },
     { name: 'bootstrap', spec: bootstrapCommand({ target: a, waitSeconds: 60 }), values: { BULWARK_NODE: a, BULWARK_WAIT_SECONDS: '60' } },
-    { name: 'kubeconfig', spec: kubeconfigCommand({ target: a }), values: { BULWARK_NODE: a } },
     { name: 'api-server-ready', spec: apiServerReadyCommand({ target: a, waitSeconds: 60 }), values: { BULWARK_NODE: a, BULWARK_WAIT_SECONDS: '60' } },
     { name: 'k8s-upgrade', spec: kubernetesUpgradeCommand({ target: a, version: b, timeout: e }), values: { BULWARK_NODE: a, BULWARK_KUBERNETES_VERSION: b.replace(/^v/, ''), BULWARK_HEALTH_NODE: a, BULWARK_TIMEOUT: e } },
     { name: 'reset', spec: resetCommand({ address: a, graceful: true }), values: { BULWARK_NODE: a, BULWARK_GRACEFUL: 'true' } },
@@ -117,19 +116,6 @@ describe('scripts are fixed; values travel only in the environment', () => {
     );
   });
 
-  test('the exec credential plugin carries its values in env, never in args', () => {
-    fc.assert(
-      fc.property(hostile, hostile, (tc, target) => {
-        const p = execCredentialPlugin({ talosconfig: tc, target }) as { command: string; args: string[]; env: { name: string; value: string }[] };
-        expect([p.command, ...p.args]).toEqual(['/bin/sh', '-c', SCRIPTS.execCredential]);
-        expect(p.env).toEqual([
-          { name: 'BULWARK_NODE', value: target },
-          { name: 'BULWARK_TALOSCONFIG', value: Buffer.from(tc).toString('base64') },
-        ]);
-      }),
-    );
-  });
-
   test('durations and versions', () => {
     expect(durationSeconds('10m')).toBe(600);
     expect(durationSeconds('1h30m')).toBe(5400);
@@ -170,7 +156,7 @@ describe('talosctl is run as documented (talosctl CLI reference, v1.13 and v1.14
   const all = Object.entries(SCRIPTS).flatMap(([name, s]) => invocations(s).map((argv) => ({ name, argv })));
 
   test('the subcommands Bulwark runs', () => {
-    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'get', 'health', 'kubeconfig', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
+    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'get', 'health', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
   });
 
   test.each(['1.13', '1.14'] as Line[])('every flag and enumerated value is documented for Talos %s', (line) => {
@@ -390,23 +376,6 @@ describe('the scripts, run for real against a fake talosctl', () => {
     expect(notReady.stderr).toContain('kube-apiserver did not become ready in time');
   });
 
-  test('kubeconfig goes to stdout and nowhere else', () => {
-    const r = run(kubeconfigCommand({ target: 'cp1' }), 'create', authenticatedStdin(TALOSCONFIG));
-    expect(r.calls[0].argv).toEqual(['kubeconfig', '--talosconfig', 'talosconfig', '--nodes', 'cp1', '--merge=false', '-']);
-    expect(r.stdout).toContain('client-key-data:');
-  });
-
-  test('the exec credential plugin prints a client-go ExecCredential holding the PEM Talos issued', () => {
-    const plugin = execCredentialPlugin({ talosconfig: TALOSCONFIG, target: 'cp1' }) as { args: string[]; env: { name: string; value: string }[] };
-    const r = runScript(plugin.args[1], Object.fromEntries(plugin.env.map((e) => [e.name, e.value])));
-    expect(r.status).toBe(0);
-    const cred = JSON.parse(r.stdout) as { apiVersion: string; kind: string; status: { clientCertificateData: string; clientKeyData: string } };
-    expect(cred.apiVersion).toBe('client.authentication.k8s.io/v1');
-    expect(cred.kind).toBe('ExecCredential');
-    expect(cred.status.clientCertificateData).toBe('-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n');
-    expect(cred.status.clientKeyData).toBe('-----BEGIN EC PRIVATE KEY-----\nMHcC\n-----END EC PRIVATE KEY-----\n');
-    expect(r.calls[0].files['--talosconfig']).toEqual({ mode: '600', content: TALOSCONFIG });
-  });
 });
 
 describe('first apply: trust in maintenance mode (bulwark:nodes[i].certFingerprint)', () => {

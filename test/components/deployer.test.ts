@@ -55,7 +55,7 @@ describe.each(STACKS)('%s', (name) => {
   test('the provider waits for bootstrap and the first control plane\'s rollout step (which carries the deployer\'s RBAC)', () => {
     const provider = run().byName.get('cluster-kubernetes')!;
     const first = example(name).stack.nodes.find((n) => n.role === 'controlplane')!;
-    for (const dep of ['talos-kubeconfig', `${first.name}-rollout`]) expect(provider.dependencies).toContain(run().byName.get(dep)!.urn);
+    for (const dep of ['talos-health', `${first.name}-rollout`]) expect(provider.dependencies).toContain(run().byName.get(dep)!.urn);
   });
 
   test('no break-glass credential among the outputs; breakGlass says how to mint one and the profile\'s cap', () => {

@@ -41,7 +41,7 @@ describe('first provision configures every node at once', () => {
       const of = (n: string) => d.get(urn(run, n))!;
       const applies = run.registrations.filter((r) => r.name.endsWith('-apply')).map((r) => d.get(r.urn)!);
       const k8s = run.registrations.filter((r) => r.type.startsWith('kubernetes:')).map((r) => d.get(r.urn)!);
-      return { applies: [...new Set(applies)], bootstrap: of('talos-bootstrap'), health: of('talos-health'), kubeconfig: of('talos-kubeconfig'), provider: of('cluster-kubernetes'), k8s: Math.max(...k8s) };
+      return { applies: [...new Set(applies)], bootstrap: of('talos-bootstrap'), health: of('talos-health'), provider: of('cluster-kubernetes'), k8s: Math.max(...k8s) };
     };
     expect(path(large)).toEqual(path(small));
     expect(path(large).applies).toEqual([1]); // secrets → every apply, side by side

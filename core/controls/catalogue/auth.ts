@@ -62,8 +62,10 @@ export const authControls: Control[] = [
     threat: 'A deploy identity in system:masters bypasses authorization, cannot be revoked, and looks like every other admin in the audit log, so a leaked deploy credential and a deploy cannot be told apart.',
     references: { cis: ['5.1.1'], other: ['Kubernetes RBAC: privilege escalation prevention (bind, escalate)'] },
     requiredBy: [...ALL],
-    contribute: () => ({
-      controlPlane: { inlineManifests: [{ name: 'bulwark-deployer', objects: deployerObjects('auth.deployer.own-identity') }] },
+    contribute: (ctx) => ({
+      controlPlane: {
+        inlineManifests: [{ name: 'bulwark-deployer', objects: deployerObjects('auth.deployer.own-identity', { installsCilium: ctx.stack.cluster.cni === 'cilium' }) }],
+      },
       notes: [
         `The program authenticates as ${DEPLOYER_USER} (group ${DEPLOYER_GROUP}): a client certificate signed offline by the cluster's Kubernetes CA for one UTC day (valid 49 hours at most, the same bytes all day), bound by ClusterRole ${DEPLOYER_ROLE} to the kinds Bulwark renders. Talos creates that role and binding (an inline manifest on the control planes, created when missing; \`talosctl upgrade-k8s\` updates them), so they exist before the program applies anything and the program cannot delete its own access.`,
         'The deployer holds bind and escalate (it binds cluster-admin for the platform admins and writes the tenant roles), so it can grant anything: it is a distinct, revocable, audited identity, not a less powerful one. It reads no Secret and execs into no pod without an RBAC change the audit log shows.',
