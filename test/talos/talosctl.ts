@@ -47,6 +47,7 @@ export function validate(line: TalosLine, config: string, mode: string, strict: 
       let m: RegExpMatchArray | null;
       if ((m = l.match(/^WARNING: (.*)$/))) warnings.push(m[1]);
       else if ((m = l.match(/^\* warning: (.*)$/))) (warnings.push(m[1]), strictWarnings++);
+      else if (/^\* .*: \d+ errors? occurred:$/.test(l)) continue; // a document heading its own list
       else if (/^\* /.test(l)) errors.push(l.slice(2));
     }
     if (r.status !== 0 && !errors.length && !strictWarnings) errors.push((r.stderr || r.stdout).trim());
