@@ -51,6 +51,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
 
   for (const key of Object.keys(raw))
     if (!(TOP_LEVEL_KEYS as string[]).includes(key)) add([key], `is not a Bulwark setting; known keys: ${TOP_LEVEL_KEYS.map((k) => `bulwark:${k}`).join(', ')}`);
+  checkControlCharacters(raw, [], add);
 
   // Parse section by section (and node by node, tenant by tenant) so one mistake hides no other.
   const shape = stackSchema.shape;
@@ -326,4 +327,27 @@ function isPemBundle(pem: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Control characters (other than tab and line breaks), DEL, C1, the Unicode line separators,
+ * a BOM and unpaired surrogates are refused in every string of the stack: YAML writers pass
+ * some of them raw and YAML 1.1 readers (go-yaml: Talos, kubectl) fold or refuse them, so the
+ * value a node reads would differ from the one reviewed.
+ */
+const UNSAFE_CHAR = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/u;
+
+function checkControlCharacters(v: unknown, path: PropertyKey[], add: Add): void {
+  if (typeof v === 'string') {
+    const m = UNSAFE_CHAR.exec(v);
+    if (m) {
+      const code = `U+${m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`;
+      add(path, `holds the control character ${code} at position ${m.index + 1}; remove it (YAML readers disagree on it, so a node could read a different value)`);
+    }
+  } else if (Array.isArray(v)) v.forEach((x, i) => checkControlCharacters(x, [...path, i], add));
+  else if (v && typeof v === 'object')
+    for (const [k, x] of Object.entries(v)) {
+      if (UNSAFE_CHAR.test(k)) add(path, `has a key holding a control character; remove it`);
+      checkControlCharacters(x, [...path, k], add);
+    }
 }
