@@ -28,6 +28,9 @@ const CLASSES: Record<string, object> = {
   'v1 LimitRange': k8s.core.v1.LimitRange,
   'v1 ServiceAccount': k8s.core.v1.ServiceAccount,
   'v1 ConfigMap': k8s.core.v1.ConfigMap,
+  // Pool labels on nodes the kubelets registered: a server-side-apply patch of the fields Bulwark
+  // sets, never the Node itself (a Node resource would delete the node on destroy).
+  'v1 Node': k8s.core.v1.NodePatch,
   'node.k8s.io/v1 RuntimeClass': k8s.node.v1.RuntimeClass,
   'rbac.authorization.k8s.io/v1 ClusterRole': k8s.rbac.v1.ClusterRole,
   'rbac.authorization.k8s.io/v1 ClusterRoleBinding': k8s.rbac.v1.ClusterRoleBinding,
