@@ -1,9 +1,9 @@
-/** Unit tests: `npm test`. The end-to-end suite (test/e2e) runs with `npm run test:e2e`. */
+/** Unit tests: `npm test`. The end-to-end suite (test/e2e) runs with `npm run test:e2e`, the engine suite (test/engine) with `npm run test:engine`. */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/'],
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/', '<rootDir>/test/engine/'],
   // Type checking is `tsc --noEmit` in `npm test`; jest only transpiles, which keeps it fast.
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
