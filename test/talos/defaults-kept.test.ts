@@ -32,3 +32,7 @@ it('prod (1.13): control planes carry node.kubernetes.io/exclude-from-external-l
   expect((await docsOf('prod', 'controlplane'))[0].machine.nodeLabels).toHaveProperty(['node.kubernetes.io/exclude-from-external-load-balancers'], '');
   expect((await docsOf('prod', 'worker'))[0].machine.nodeLabels ?? {}).not.toHaveProperty(['node.kubernetes.io/exclude-from-external-load-balancers']);
 });
+
+it('prod (1.13): GRUB installs boot with the UKI command line, so the schematic\'s kernel arguments reach the kernel', async () => {
+  for (const role of ['controlplane', 'worker']) expect((await docsOf('prod', role))[0].machine.install.grubUseUKICmdline).toBe(true);
+});

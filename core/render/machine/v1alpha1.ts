@@ -49,6 +49,9 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
       ...(i.node.installDisk ? { disk: i.node.installDisk } : { diskSelector: sortKeys(i.node.diskSelector as Record<string, string>) }),
       image: i.installerImage,
       wipe: false,
+      // as `talosctl gen config` 1.13: GRUB takes the UKI's command line, which carries the schematic's kernel
+      // arguments; without it the installer builds one from install.extraKernelArgs only and drops them
+      grubUseUKICmdline: true,
     },
     ...(Object.keys(sysctls).length ? { sysctls } : {}),
     features: { diskQuotaSupport: true, kubePrism: { enabled: true, port: 7445 }, hostDNS: { enabled: true, forwardKubeDNSToHost: true } },
