@@ -15,7 +15,7 @@ import { type TalosLine, type Variant, variants } from './variants';
 
 type Docs = Record<string, any>[]; // eslint-disable-line @typescript-eslint/no-explicit-any
 const kind = (d: Docs, k: string, name?: string) => d.find((x) => x.kind === k && (name === undefined || x.name === name));
-const v1 = (d: Docs) => d.find((x) => x.version === 'v1alpha1');
+const v1 = (d: Docs) => d.find((x) => x.version === 'v1alpha1')!;
 const PSS = ['privileged', 'baseline', 'restricted'];
 
 interface Check {
