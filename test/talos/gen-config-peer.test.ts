@@ -31,7 +31,7 @@ const CHECKS: Check[] = [
   // contract 1.14
   { what: 'SecurityProfileConfig.workloadIsolation', line: '1.14', role: 'both', get: (d) => kind(d, 'SecurityProfileConfig')?.workloadIsolation },
   // without an EPHEMERAL VolumeConfig Talos 1.14 mounts /var without nosuid,nodev
-  { what: 'EPHEMERAL mounted nosuid,nodev', line: '1.14', role: 'both', get: (d) => (kind(d, 'VolumeConfig', 'EPHEMERAL') ? kind(d, 'VolumeConfig', 'EPHEMERAL').mount?.secure ?? true : false) },
+  { what: 'EPHEMERAL mounted nosuid,nodev', line: '1.14', role: 'both', get: (d) => { const e = kind(d, 'VolumeConfig', 'EPHEMERAL'); return e ? e.mount?.secure ?? true : false; } },
   { what: 'FilesystemTrimConfig kept', line: '1.14', role: 'both', get: (d) => kind(d, 'FilesystemTrimConfig')?.interval },
   { what: 'kubelet RuntimeDefault seccomp for every pod', line: '1.14', role: 'both', get: (d) => kind(d, 'KubeletConfig')?.defaultRuntimeSeccompProfileEnabled },
   // Talos's kubelet controller sets VersionTLS13 when the config leaves it empty (kubelet_spec.go, both lines)
