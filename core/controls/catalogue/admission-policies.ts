@@ -4,6 +4,7 @@
  * platform admins where the policy says so. Exemptions name exact identities: never a prefix
  * such as `system:`, which every service account carries (a tenant's own included).
  */
+import { DEPLOYER_USER } from '../../secrets/deployer-client';
 import { prefixedGroupList } from '../../auth/groups';
 import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY, TENANT_LABEL } from '../../render/k8s';
 import type { Control, ControlContext } from '../types';
@@ -37,7 +38,8 @@ interface PolicySpec {
  * admin groups: the deployer (`pulumi up`) and the break-glass group, which can delete any
  * policy anyway. Exact names only.
  */
-export const PLATFORM_USERS = ['bulwark:deployer'];
+/** The program's own identity (core/secrets/deployer-client.ts) writes namespace labels; nobody else below the admins. */
+export const PLATFORM_USERS = [DEPLOYER_USER];
 export const PLATFORM_GROUPS = ['system:masters'];
 
 function adminExemption(ctx: ControlContext): { name: string; expression: string }[] {

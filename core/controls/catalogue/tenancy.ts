@@ -90,7 +90,7 @@ export const tenancyControls: Control[] = [
     requiredBy: [...SHARED],
     appliesTo: (ctx) => ctx.stack.tenants.length > 0,
     contribute: (ctx) => ({
-      tenantObjects: (t) => networkPolicies(t, ctx.profile.settings.sandboxRuntime !== 'none'),
+      tenantObjects: (t) => networkPolicies(t, strictEgress(ctx.profile.settings)),
       // Flannel alone enforces no NetworkPolicy: Talos deploys kube-network-policies beside it.
       ...(!ctx.stack.existingCluster && ctx.stack.cluster.cni === 'flannel' ? { controlPlane: { kubeNetworkPolicies: true } } : {}),
     }),
