@@ -65,3 +65,12 @@ it('names the judge of each verified claim: the API server unless the claim says
   expect(c.judges).toEqual(['cyclonus v0.5.6', 'kube-apiserver v1.36.3']);
   expect(postureMarkdown(r.posture)).toContain('| `tenancy.network.default-deny` | tenancy | enforced | verified (cyclonus v0.5.6, kube-apiserver v1.36.3) |');
 });
+
+it('states the kube-proxy setting where it takes effect: a flag on Talos 1.13, a KubeProxyConfiguration field on 1.14 (which ignores the flag)', async () => {
+  const s = await testSecrets();
+  const evidenceOf = (name: string) => renderStack(example(name), s).posture.controls.find((c) => c.id === 'k8s.kube-proxy.metrics-loopback')!.evidence;
+  expect(example('prod').stack.cluster.contract).toBe('1.13');
+  expect(evidenceOf('prod')).toEqual(['kube-proxy --metrics-bind-address=127.0.0.1:10249']);
+  expect(example('lab').stack.cluster.contract).toBe('1.14');
+  expect(evidenceOf('lab')).toEqual(['kube-proxy KubeProxyConfiguration metricsBindAddress: 127.0.0.1:10249']);
+});

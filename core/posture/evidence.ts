@@ -3,6 +3,7 @@ import type { NodeConfig } from '../config/schema';
 import type { Contribution, MachineContribution } from '../controls/types';
 import type { K8sObject } from '../render/k8s';
 import type { TenantConfig } from '../config/schema';
+import { kubeProxyConfiguration } from '../render/machine/multidoc';
 
 function machineEvidence(m: MachineContribution, scope = ''): string[] {
   const s = scope ? ` (${scope})` : '';
@@ -23,7 +24,7 @@ function machineEvidence(m: MachineContribution, scope = ''): string[] {
 
 const objectName = (o: K8sObject) => `${o.kind} ${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`;
 
-export function contributionEvidence(c: Contribution, tenants: TenantConfig[], nodes: NodeConfig[]): string[] {
+export function contributionEvidence(c: Contribution, tenants: TenantConfig[], nodes: NodeConfig[], contract = '1.13'): string[] {
   const out: string[] = [];
   if (c.machine) out.push(...machineEvidence(c.machine));
   for (const n of c.nodes ?? []) {
@@ -37,7 +38,9 @@ export function contributionEvidence(c: Contribution, tenants: TenantConfig[], n
     for (const [k, v] of Object.entries(cp.controllerManagerArgs ?? {})) out.push(`kube-controller-manager --${k}=${v}`);
     for (const [k, v] of Object.entries(cp.schedulerArgs ?? {})) out.push(`kube-scheduler --${k}=${v}`);
     for (const [k, v] of Object.entries(cp.etcdArgs ?? {})) out.push(`etcd --${k}=${v}`);
-    for (const [k, v] of Object.entries(cp.kubeProxyArgs ?? {})) out.push(`kube-proxy --${k}=${v}`);
+    // Talos 1.14 runs kube-proxy with --config: the setting is a KubeProxyConfiguration field there.
+    const proxy = contract === '1.14' ? kubeProxyConfiguration(cp.kubeProxyArgs ?? {}) : undefined;
+    for (const [k, v] of Object.entries(proxy ?? cp.kubeProxyArgs ?? {})) out.push(proxy ? `kube-proxy KubeProxyConfiguration ${k}: ${v}` : `kube-proxy --${k}=${v}`);
     for (const a of cp.admissionConfig ?? []) out.push(`admission configuration for ${a.name}: ${summarise(a.configuration)}`);
     if (cp.auditPolicy) out.push(`audit policy with ${(cp.auditPolicy.rules as unknown[]).length} rules`);
     for (const r of cp.encryptedResources ?? []) out.push(`${r} encrypted at rest with secretbox`);

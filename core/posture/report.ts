@@ -112,7 +112,7 @@ export function buildPosture(
       title: c.title,
       threat: c.threat,
       references: Object.fromEntries(Object.entries(c.references).filter(([, v]) => v && v.length)) as Record<string, string[]>,
-      evidence: contribution ? contributionEvidence(contribution, v.stack.tenants, v.stack.nodes) : [],
+      evidence: contribution ? contributionEvidence(contribution, v.stack.tenants, v.stack.nodes, v.stack.cluster.contract) : [],
       notes: plan.notes.filter((n) => n.control === c.id).map((n) => n.note),
       ...(verification.has(c.id) ? { verified: verification.get(c.id)!.status, judges: verification.get(c.id)!.judges } : {}),
     };
