@@ -7,7 +7,6 @@
  * passphrase secrets provider.
  */
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EngineEvent, LocalWorkspace, Stack } from '@pulumi/pulumi/automation';
 import { parse, stringify } from 'yaml';
