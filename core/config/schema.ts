@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   address, cidr, dnsLabel, duration, groupName, httpsUrl, ipAddress, isoDate, labelKey, labels, labelValue, quantity, version,
 } from './fields';
+import { networkSchema, roleNetworkSchema } from './network';
 
 const diskSelector = z
   .strictObject({
@@ -51,6 +52,8 @@ export const nodeSchema = z
         error: 'is not a Talos certificate fingerprint; copy the 44-character base64 value ending in "=" that the node\'s console prints in maintenance mode ("--cert-fingerprint \'…\'")',
       })
       .optional(),
+    /** Static addresses, bonds, VLANs, DNS, NTP, hostname (core/config/network.ts), laid over bulwark:network. */
+    network: networkSchema.optional(),
   })
   .refine((n) => !(n.installDisk && n.diskSelector), { error: 'has both installDisk and diskSelector; give exactly one', path: ['installDisk'] })
   .refine((n) => n.installDisk || n.diskSelector, { error: 'has neither installDisk nor diskSelector; give one, e.g. installDisk: /dev/sda', path: ['installDisk'] });
@@ -171,6 +174,8 @@ export const stackSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
   operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development', autoDeploy: false }),
   /** Existing-cluster mode: no nodes; the Kubernetes layers go to this cluster (kubeconfig is a secret). */
+  /** Networking every node, or every node of a role, shares: {all, controlplane, worker} (core/config/network.ts). */
+  network: roleNetworkSchema.optional(),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),
 });
 

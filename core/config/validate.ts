@@ -16,6 +16,7 @@ import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
 import { ConfigProblem, StackConfigError, keyPath, brief, quote } from './errors';
 import { overlaps } from './fields';
+import { checkNetworks } from './network-checks';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
 
@@ -96,6 +97,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   const cluster = stack.cluster;
   if (cluster) checkCluster(cluster, nodes, stack, add);
   if (!stack.existingCluster) checkNodes(nodes, cluster?.allowEvenControlPlanes ?? false, add);
+  if (!stack.existingCluster) checkNetworks(stack, nodes, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
   if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');

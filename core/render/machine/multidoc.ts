@@ -11,6 +11,7 @@ import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
   talosCni, volumeEncryptionDocs,
 } from './inputs';
+import { hostnameOf, networkDocs, resolverDoc } from './network';
 
 const doc = (kind: string, body: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...body });
 
@@ -79,12 +80,13 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('DiscoveryServiceConfig', { name: 'default', endpoint: 'https://discovery.talos.dev/' }),
     doc('DiscoveryIdentityConfig', { clusterID: clusterIdStd(s.cluster.id), clusterSecret: s.cluster.secret }),
     doc('UnattendedInstallConfig', { installer: { image: i.installerImage }, provisioning: { diskSelector: { match: diskSelectorCel(i.node) }, wipe: false } }),
-    doc('ResolverConfig', { hostDNS: { enabled: true, forwardKubeDNSToHost: true } }),
+    resolverDoc(i, { enabled: true, forwardKubeDNSToHost: true })!,
     ...(Object.keys(sysctls).length ? [doc('SysctlConfig', { params: sysctls })] : []),
     ...secureEphemeral(volumeEncryptionDocs(i.machine)),
     doc('FilesystemTrimConfig', { interval: '168h0m0s' }), // Talos 1.14's generated default, kept
     doc('SecurityProfileConfig', { workloadIsolation: true }),
-    doc('HostnameConfig', { hostname: i.node.name }),
+    doc('HostnameConfig', { hostname: hostnameOf(i) }),
+    ...networkDocs(i),
     ...(i.machine.kubespan ? [doc('KubeSpanConfig', { enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false })] : []),
     ...(cp && i.stack.cluster.vip ? [doc('Layer2VIPConfig', { name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link })] : []),
     doc('KubeClusterConfig', { clusterName: i.stack.cluster.name, endpoint: i.stack.cluster.endpoint }),

@@ -12,6 +12,7 @@ import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
 import {
   MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
+import { hostnameOf, networkDocs, resolverDoc } from './network';
 
 export const AUTHN_HOST_DIR = '/var/etc/bulwark';
 export const AUTHN_POD_DIR = '/etc/bulwark';
@@ -111,7 +112,9 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
 
   return [
     { version: 'v1alpha1', debug: false, machine, cluster },
-    { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: i.node.name },
+    { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: hostnameOf(i) },
+    ...[resolverDoc(i, undefined)].filter((d) => !!d),
+    ...networkDocs(i),
     ...volumeEncryptionDocs(i.machine),
     ...(i.machine.kubespan ? [{ apiVersion: 'v1alpha1', kind: 'KubeSpanConfig', enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false }] : []),
     ...(cp && i.stack.cluster.vip ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link }] : []),
