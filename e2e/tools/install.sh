@@ -495,8 +495,8 @@ else
   err "node not found: manifest.json not written"
 fi
 
-# outside judges (talosctl of each Talos line, cyclonus): own scripts, each merges its entries into manifest.json
-[ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || for j in talosctl cyclonus; do bash "$SCRIPT_DIR/$j.sh" || FAILED+=("$j"); done
+# outside judges (talosctl and talos-compute of each Talos line, cyclonus): own scripts, each merges its entries into manifest.json
+[ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || for j in talosctl talos-compute cyclonus; do bash "$SCRIPT_DIR/$j.sh" || FAILED+=("$j"); done
 # the engine suite's Pulumi CLI, kubernetes provider and Node 22 (npm run test:engine): merges its own entries too
 bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=(engine-tools)
 

@@ -1,5 +1,5 @@
-// Merges the outside judges' entries (talosctl.sh, cyclonus.sh) into <cache>/manifest.json.
-// Usage: BULWARK_M_CACHE=<cache> BULWARK_M_VERSIONS="v1.13.9 v1.14.1" [BULWARK_M_FAILED="..."] node manifest-merge.cjs talosctl|cyclonus
+// Merges the outside judges' entries (talosctl.sh, talos-compute.sh, cyclonus.sh) into <cache>/manifest.json.
+// Usage: BULWARK_M_CACHE=<cache> BULWARK_M_VERSIONS="v1.13.9 v1.14.1" [BULWARK_M_FAILED="..."] node manifest-merge.cjs talosctl|talos-compute|cyclonus
 const fs = require('node:fs');
 const path = require('node:path');
 
@@ -16,15 +16,15 @@ const stamp = (dir) => {
   } catch { return null; }
 };
 
-// talosctl-1.13 / talosctl-1.14 (one per Talos line), cyclonus
+// talosctl-1.13 / talosctl-1.14, talos-compute-1.13 / -1.14 (one per Talos line), cyclonus
 const entries = versions.map((v) => {
   const dir = path.join(cache, tool, v);
-  const name = tool === 'talosctl' ? `talosctl-${v.replace(/^v/, '').split('.').slice(0, 2).join('.')}` : tool;
+  const name = tool === 'cyclonus' ? tool : `${tool}-${v.replace(/^v/, '').split('.').slice(0, 2).join('.')}`;
   const p = path.join(dir, tool);
   const s = stamp(dir);
   const extra = {};
-  if (tool === 'talosctl') {
-    extra.judge = 'talosctl validate';
+  if (tool === 'talosctl' || tool === 'talos-compute') {
+    extra.judge = tool === 'talosctl' ? 'talosctl validate' : "Talos's controllers, in memory (e2e/tools/talos-compute)";
     try { extra.substitutions = fs.readFileSync(path.join(dir, 'substitutions.txt'), 'utf8').split('\n').filter(Boolean); } catch { extra.substitutions = []; }
   } else {
     extra.judge = 'cyclonus';
