@@ -43,14 +43,18 @@ export function componentFlags(stack: StackConfig, plan: ClusterPlan, line: Talo
     kubeconfig: '/etc/kubernetes/kubeconfig-kubelet',
     ...(m ? argsOf(m.kubeletArgs) : {}),
   };
-  const proxy = {
-    'cluster-cidr': stack.cluster.podSubnets.join(','),
-    'conntrack-max-per-core': '0',
-    'hostname-override': '$(NODE_NAME)',
-    kubeconfig: '/etc/kubernetes/kubeconfig',
-    'proxy-mode': 'iptables',
-    ...argsOf(cp.kubeProxyArgs),
-  };
+  // Contract 1.14 renders KubeProxyConfig: Talos runs kube-proxy with --config (its other flags would be
+  // ignored), the settings live in the configuration file. Contract 1.13 passes flags.
+  const proxy: Record<string, string> = stack.cluster.contract === '1.14'
+    ? { config: '/var/lib/kube-proxy/config.conf', 'hostname-override': '$(NODE_NAME)' }
+    : {
+        'cluster-cidr': stack.cluster.podSubnets.join(','),
+        'conntrack-max-per-core': '0',
+        'hostname-override': '$(NODE_NAME)',
+        kubeconfig: '/etc/kubernetes/kubeconfig',
+        'proxy-mode': 'nftables',
+        ...argsOf(cp.kubeProxyArgs),
+      };
   return { apiserver, controllermanager, scheduler, etcd, kubelet, proxy, kubeletConfig: sortDeep(kubeletCfg) as Record<string, unknown> };
 }
 

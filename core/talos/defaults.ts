@@ -127,10 +127,15 @@ export function controllerManagerDefaults(line: TalosLine, podSubnets: string[],
     'service-account-private-key-file': `${CM_SECRETS}/service-account.key`,
     'service-cluster-ip-range': serviceSubnets.join(','),
     'tls-min-version': 'VersionTLS13',
-    // 1.13 passes this as a bare flag, which Kubernetes reads as true.
+    // Talos passes it twice, bare and =true (test/talos/computed.test.ts); both mean true.
     'use-service-account-credentials': 'true',
   };
-  if (line === '1.14') args['terminated-pod-gc-threshold'] = '100';
+  if (line === '1.14') {
+    args['terminated-pod-gc-threshold'] = '100';
+    // per address family present in the pod subnets (control_plane_final.go); Talos's default mask sizes
+    if (podSubnets.some((c) => !c.includes(':'))) args['node-cidr-mask-size-ipv4'] = '24';
+    if (podSubnets.some((c) => c.includes(':'))) args['node-cidr-mask-size-ipv6'] = '64';
+  }
   return {
     args,
     additive: ['service-cluster-ip-range', 'controllers'],

@@ -57,3 +57,47 @@ export function validate(line: TalosLine, config: string, mode: string, strict: 
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** talos-compute of each line (e2e/tools/talos-compute): Talos's own controllers, run in memory on a machine config. */
+export const talosCompute = { '1.13': findJudge('talos-compute-1.13'), '1.14': findJudge('talos-compute-1.14') } as const;
+export const absentComputeJudges = Object.values(talosCompute).flatMap((j) => ('absent' in j ? [j.absent] : []));
+
+export interface Computed {
+  talos: string;
+  /** Pod manifests by name (kube-apiserver, kube-controller-manager, kube-scheduler) */
+  staticPods: Record<string, { spec: { containers: Array<{ command: string[] }> } }>;
+  /** `<pod>/<file>` -> the YAML Talos writes (key material redacted) */
+  files: Record<string, string>;
+  kubelet: { image: string; args: string[]; expectedNodename: string; config: Record<string, unknown> };
+  manifests: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */
+export function computeControlPlane(line: TalosLine, config: string, nodeName: string, nodeIP: string): Computed {
+  const j = talosCompute[line];
+  if ('absent' in j) throw new Error(j.absent);
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-talos-compute-'));
+  try {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, config, { mode: 0o600 });
+    const args = ['--config', file, '--node-name', nodeName, '--node-ip', nodeIP];
+    const [cmd, argv] = isolate ? ['unshare', ['-n', j.path, ...args]] : [j.path, args];
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir() } });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`talos-compute ${line} (${nodeName}): ${(r.stderr || r.stdout).trim()}`);
+    return JSON.parse(r.stdout) as Computed;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `--a=b` / bare `--a` -> { a: ['b'] } / { a: ['true'] }: every occurrence kept (Talos may pass a flag twice). */
+export function flagsOf(command: string[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const a of command.slice(1)) {
+    const m = a.match(/^--([^=]+)(?:=(.*))?$/s);
+    if (!m) throw new Error(`not a flag: ${a}`);
+    (out[m[1]] ??= []).push(m[2] ?? 'true');
+  }
+  return out;
+}
