@@ -6,7 +6,7 @@
  * copies, never the checkout), a file backend and a private PULUMI_HOME in a temp folder, the
  * passphrase secrets provider.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineEvent, LocalWorkspace, Stack } from '@pulumi/pulumi/automation';
 import { parse, stringify } from 'yaml';
@@ -151,6 +151,24 @@ export function changedKubernetes(steps: Steps): Record<string, string[]> {
     if (k.length) out[op] = k;
   }
   return out;
+}
+
+/**
+ * The stack's state as the backend holds it on disk (not `stack export` through the Automation API,
+ * which passes --show-secrets): what a reader of the state folder sees.
+ */
+export function stateOnDisk(e: Engine, stack: string): unknown {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const f of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, f.name);
+      if (f.isDirectory()) walk(p);
+      else if (f.name === `${stack}.json` && p.includes(`${join('.pulumi', 'stacks')}`)) found.push(p);
+    }
+  };
+  walk(e.backend);
+  if (found.length !== 1) throw new Error(`expected one state file for stack ${stack} under ${e.backend}, found ${found.length}`);
+  return JSON.parse(readFileSync(found[0], 'utf8'));
 }
 
 /** Every string in a JSON value, each base64-decodable one decoded too (twice, for base64 inside base64). */

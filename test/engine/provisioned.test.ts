@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
 import { EXAMPLES } from '../helpers';
-import { allStrings, copyExample, engine, makeProject, notRunForReal, openStack, plaintextSecrets, readStackFile, report, timed } from './engine';
+import { allStrings, copyExample, engine, makeProject, notRunForReal, openStack, plaintextSecrets, readStackFile, report, stateOnDisk, timed } from './engine';
 
 const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-'));
 const eng = engine(base);
@@ -69,8 +69,8 @@ describe('the cluster secrets (dynamic resource) under the real engine', () => {
     const stack = await openStack(eng, project, 'secrets', program);
     const up = await timed('secrets: up', () => stack.up({ color: 'never' }));
     expect(up.summary.result).toBe('succeeded');
-    const state = (await stack.exportStack()).deployment as { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] };
-    const res = state.resources.find((r) => r.type.startsWith('pulumi-nodejs:dynamic'))!;
+    const state = stateOnDisk(eng, 'secrets') as { checkpoint: { latest: { resources: { type: string; inputs?: Record<string, unknown>; outputs?: Record<string, unknown> }[] } } };
+    const res = state.checkpoint.latest.resources.find((r) => r.type.startsWith('pulumi-nodejs:dynamic'))!;
     expect(res).toBeDefined();
     const strings = allStrings(state);
     // the serialized provider names the generator relative to the project, not where this checkout is
