@@ -1,7 +1,7 @@
 /**
  * A real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) on loopback,
- * started with the flags Talos would run for a rendered stack (core/cis/model.ts componentFlags)
- * and the configuration files built from the rendered machine config (talos-files.ts).
+ * started with the command lines and files Talos's own controllers compute from the rendered machine config
+ * (talos-files.ts; etcd's flags from core/cis/model.ts componentFlags, as Talos runs etcd as a service).
  *
  * What changes off-Talos, and only that:
  * - every Talos path (/system/..., /var/lib/etcd, /var/log/audit/..., /etc/bulwark/...) is the same

@@ -10,7 +10,7 @@ import type { SecretsBundle } from '../../core/secrets/bundle';
 import { validateValues } from '../../core/stack';
 import type { TalosLine } from '../../core/talos/defaults';
 import { TODAY, cisChecks, exampleValues } from '../../test/helpers';
-import { TalosApiServerFiles, talosApiServerFiles } from './talos-files';
+import { TalosApiServerFiles, talosControlPlane } from './talos-files';
 
 export interface TenantInfo { name: string; groups: string[]; selfService: boolean }
 
@@ -58,8 +58,8 @@ export async function prepareStack(name: string, issuerUrl: string, issuerCaPem:
   const cp = rendered.nodes.find((n) => n.role === 'controlplane');
   if (!cpNode || !cp) throw new Error(`${name}: no control-plane node`);
   const line = `${v.stack.cluster.talosVersion.replace(/^v/, '').split('.').slice(0, 2).join('.')}` as TalosLine;
-  const flags = componentFlags(v.stack, rendered.plan, line, cpNode);
   const contract = v.stack.cluster.contract;
-  const files = talosApiServerFiles(cp.config, contract, flags.apiserver['authentication-config'] ?? '');
+  // the control plane Talos's own controllers compute from the rendered YAML (etcd, kubelet: the model)
+  const { flags, files } = talosControlPlane(cp.config, contract, line, cpNode, componentFlags(v.stack, rendered.plan, line, cpNode));
   return { name, v, rendered, flags, files, contract, ...stackFacts(name) };
 }

@@ -1,8 +1,14 @@
 /**
- * The API-server configuration files Talos writes on a control-plane node, built from exactly what
- * Bulwark rendered into the machine config (contract 1.14 multi-document, or 1.13 v1alpha1).
+ * The control plane Talos would run for a rendered machine config: the kube-apiserver, controller manager and
+ * scheduler command lines and the files Talos writes for them, as Talos's own controllers compute them
+ * (e2e/tools/talos-compute, via test/talos/talosctl.ts). Nothing here translates Talos by hand; two inputs come
+ * from the rendered YAML itself: the encryption keys (talos-compute never prints them) and, on contract 1.13,
+ * the authentication config, which is a machine file Talos writes as given.
  */
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
+import type { ComponentFlags } from '../../core/cis/model';
+import type { TalosLine } from '../../core/talos/defaults';
+import { computeControlPlane, flagsOf } from '../../test/talos/talosctl';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
@@ -13,7 +19,7 @@ export interface TalosApiServerFiles {
   encryption: Doc;
   authentication: Doc;
   authorization: Doc;
-  /** Extra KubeSchedulerConfiguration fields Bulwark rendered (usually none). */
+  /** The KubeSchedulerConfiguration Talos writes (its kubeconfig path is a Talos path). */
   schedulerConfig: Doc;
 }
 
@@ -21,56 +27,72 @@ export function machineDocs(config: string): Doc[] {
   return parseAllDocuments(config).map((d) => d.toJSON() as Doc).filter(Boolean);
 }
 
-const admissionConfiguration = (plugins: { name: string; configuration: unknown }[]) => ({
-  apiVersion: 'apiserver.config.k8s.io/v1',
-  kind: 'AdmissionConfiguration',
-  plugins: plugins.map((p) => ({ name: p.name, configuration: p.configuration })),
-});
+/** One value per flag: Talos passes some twice with the same meaning (bare and =true). */
+function single(command: string[]): Record<string, string> {
+  return Object.fromEntries(Object.entries(flagsOf(command)).map(([k, vs]) => {
+    if (new Set(vs).size > 1) throw new Error(`Talos passes --${k} with different values: ${vs.join(', ')}`);
+    return [k, vs[0]];
+  }));
+}
 
-const authorizationConfiguration = (authorizers: { type: string; name: string }[]) => ({
-  apiVersion: 'apiserver.config.k8s.io/v1',
-  kind: 'AuthorizationConfiguration',
-  authorizers: authorizers.map((a) => ({ type: a.type, name: a.name })),
-});
-
-export function talosApiServerFiles(config: string, contract: string, authenticationFlag: string): TalosApiServerFiles {
-  const docs = machineDocs(config);
+/** `<provider>/<key name>` -> secret, from the rendered config (what Talos reads them from). */
+function encryptionKeys(docs: Doc[], contract: string): Map<string, string> {
+  const out = new Map<string, string>();
   if (contract === '1.14') {
-    const of = (kind: string) => docs.filter((d) => d.kind === kind);
-    const one = (kind: string) => {
-      const d = of(kind);
-      if (d.length !== 1) throw new Error(`expected one ${kind} document, found ${d.length}`);
-      return d[0];
-    };
-    const authorizers = of('KubeAuthorizerConfig');
-    return {
-      admission: admissionConfiguration(of('KubeAdmissionControlConfig') as { name: string; configuration: unknown }[]),
-      auditPolicy: one('KubeAuditPolicyConfig').configuration,
-      encryption: { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'EncryptionConfiguration', ...one('KubeEtcdEncryptionConfig').config },
-      authentication: { apiVersion: 'apiserver.config.k8s.io/v1', kind: 'AuthenticationConfiguration', ...one('KubeAuthenticationConfig').configuration },
-      // Talos 1.14: the KubeAuthorizerConfig documents; without any, its default Node + RBAC.
-      authorization: authorizationConfiguration(authorizers.length ? (authorizers as { type: string; name: string }[]) : [{ type: 'Node', name: 'node' }, { type: 'RBAC', name: 'rbac' }]),
-      schedulerConfig: of('KubeSchedulerConfig')[0]?.config ?? {},
-    };
+    for (const r of docs.find((d) => d.kind === 'KubeEtcdEncryptionConfig')?.config?.resources ?? []) {
+      for (const p of r.providers ?? []) for (const [type, body] of Object.entries(p as Doc)) for (const k of (body as Doc)?.keys ?? []) out.set(`${type}/${k.name}`, k.secret);
+    }
+  } else {
+    const c = docs.find((d) => d.machine && d.cluster)?.cluster ?? {};
+    if (c.secretboxEncryptionSecret) out.set('secretbox/key2', c.secretboxEncryptionSecret);
+    if (c.aescbcEncryptionSecret) out.set('aescbc/key1', c.aescbcEncryptionSecret);
   }
-  const v1 = docs.find((d) => d.machine && d.cluster);
-  if (!v1) throw new Error('no v1alpha1 document in the machine config');
-  const api = v1.cluster.apiServer ?? {};
-  const file = (v1.machine.files ?? []).find((f: Doc) => authenticationFlag.endsWith(String(f.path).replace(/^\/var/, '')) || f.path === authenticationFlag);
-  if (!file) throw new Error(`no machine file backs --authentication-config=${authenticationFlag}`);
-  const { parse } = require('yaml') as typeof import('yaml');
+  return out;
+}
+
+export function talosControlPlane(
+  config: string, contract: string, line: TalosLine, node: { name: string; address: string }, model: ComponentFlags,
+): { flags: ComponentFlags; files: TalosApiServerFiles } {
+  const computed = computeControlPlane(line, config, node.name, node.address.split('/')[0]);
+  const cmd = (pod: string) => {
+    const p = computed.staticPods[pod];
+    if (!p) throw new Error(`Talos computed no ${pod} static pod`);
+    return single(p.spec.containers[0].command);
+  };
+  const flags: ComponentFlags = { ...model, apiserver: cmd('kube-apiserver'), controllermanager: cmd('kube-controller-manager'), scheduler: cmd('kube-scheduler') };
+  const file = (name: string): Doc => {
+    const f = computed.files[name];
+    if (f === undefined) throw new Error(`Talos wrote no ${name}`);
+    return parse(f) as Doc;
+  };
+  const docs = machineDocs(config);
+  const keys = encryptionKeys(docs, contract);
+  const encryption = file('kube-apiserver/encryptionconfig.yaml');
+  for (const r of encryption.resources ?? []) {
+    for (const p of r.providers ?? []) for (const [type, body] of Object.entries(p as Doc)) for (const k of (body as Doc)?.keys ?? []) {
+      const secret = keys.get(`${type}/${k.name}`);
+      if (!secret) throw new Error(`encryption key ${type}/${k.name}: not in the rendered config`);
+      k.secret = secret;
+    }
+  }
+  let authentication: Doc = {};
+  const authnFlag = flags.apiserver['authentication-config'];
+  if (contract === '1.14') authentication = file('kube-apiserver/authentication-config.yaml');
+  else if (authnFlag) {
+    const v1 = docs.find((d) => d.machine && d.cluster);
+    const mf = (v1?.machine.files ?? []).find((f: Doc) => authnFlag.endsWith(String(f.path).replace(/^\/var/, '')) || f.path === authnFlag);
+    if (!mf) throw new Error(`no machine file backs --authentication-config=${authnFlag}`);
+    authentication = parse(mf.content) as Doc;
+  }
   return {
-    admission: admissionConfiguration(api.admissionControl ?? []),
-    auditPolicy: api.auditPolicy,
-    // Talos 1.13 generates this from cluster.secretboxEncryptionSecret (secrets only; key name key2).
-    encryption: {
-      apiVersion: 'apiserver.config.k8s.io/v1',
-      kind: 'EncryptionConfiguration',
-      resources: [{ resources: ['secrets'], providers: [{ secretbox: { keys: [{ name: 'key2', secret: v1.cluster.secretboxEncryptionSecret }] } }, { identity: {} }] }],
+    flags,
+    files: {
+      admission: file('kube-apiserver/admission-control-config.yaml'),
+      auditPolicy: file('kube-apiserver/auditpolicy.yaml'),
+      encryption,
+      authentication,
+      authorization: file('kube-apiserver/authorization-config.yaml'),
+      schedulerConfig: file('kube-scheduler/scheduler-config.yaml'),
     },
-    authentication: parse(file.content),
-    // Talos 1.13 always runs Node + RBAC through --authorization-config.
-    authorization: authorizationConfiguration([{ type: 'Node', name: 'node' }, { type: 'RBAC', name: 'rbac' }]),
-    schedulerConfig: v1.cluster.scheduler?.config ?? {},
   };
 }

@@ -24,7 +24,7 @@ import { ControlPlane, startControlPlane } from '../../e2e/harness/cluster';
 import { Idp, login, startIdps } from '../../e2e/harness/idp';
 import type { Identity, K8sObj, Response } from '../../e2e/harness/kube';
 import { waitFor } from '../../e2e/harness/proc';
-import { machineDocs, talosApiServerFiles } from '../../e2e/harness/talos-files';
+import { machineDocs, talosControlPlane } from '../../e2e/harness/talos-files';
 import { loadTools } from '../../e2e/harness/tools';
 import { TODAY, exampleValues, testSecrets } from '../helpers';
 
@@ -89,8 +89,7 @@ async function prepare(name: string, second: boolean) {
   const cpNode = v.stack.nodes.find((n) => n.role === 'controlplane')!;
   const cp = rendered.nodes.find((n) => n.role === 'controlplane')!;
   const line = v.stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
-  const flags = componentFlags(v.stack, rendered.plan, line, cpNode);
-  const files = talosApiServerFiles(cp.config, v.stack.cluster.contract, flags.apiserver['authentication-config'] ?? '');
+  const { flags, files } = talosControlPlane(cp.config, v.stack.cluster.contract, line, cpNode, componentFlags(v.stack, rendered.plan, line, cpNode));
   return { v, rendered, secrets, flags, files, inline: inlineManifestObjects(cp.config) };
 }
 
