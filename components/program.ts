@@ -24,9 +24,11 @@ import { kubeconfigCluster, scopedTalosconfig } from '../core/talos/clients';
 import type { TalosLine } from '../core/talos/defaults';
 import { configDigest, rebootDigest, sha256 } from '../core/talos/reboot';
 import { Bootstrap } from './bootstrap';
+import type { BootMedia } from '../core/render/boot-media';
 import { Cni } from './cni';
 import { ClusterLayer } from './cluster-layer';
 import { existingKubeconfigIsEncrypted, loadValidStack } from './config';
+import { Schematics } from './factory';
 import { TalosNode } from './node';
 import { withoutPromiseStacks } from './registration';
 import { Rollout, RolloutNode } from './rollout';
@@ -36,6 +38,10 @@ export interface NodeOutput {
   role: string;
   address: string;
   installer: string;
+  /** The node's Image Factory schematic id. */
+  schematic: string;
+  /** What the machine boots from before Talos is installed: ISO, raw disk image, PXE (core/render/boot-media.ts). */
+  bootMedia: BootMedia;
 }
 
 export interface BulwarkOutputs {
@@ -48,7 +54,7 @@ export interface BulwarkOutputs {
   /** Talos API admin configuration (secret). */
   talosconfig?: pulumi.Output<string>;
   posture: { profile: string; enforced: number; depends: number; notApplied: number; waived: number; notRequired: number; notApplicable: number };
-  /** Per node: role, address and installer image. */
+  /** Per node: role, address, installer image, schematic and boot media. */
   nodes: Record<string, NodeOutput>;
 }
 
@@ -64,7 +70,7 @@ export async function bulwarkProgram(): Promise<BulwarkOutputs> {
       defaultLifetime: valid.stack.cluster.breakGlassCertLifetime,
     },
     posture: { profile: plan.posture.profile, ...plan.posture.summary },
-    nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer }])),
+    nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer, schematic: n.schematicId, bootMedia: n.bootMedia }])),
   };
   return withoutPromiseStacks(() => (valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base)));
 }
@@ -77,6 +83,9 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   const ops = plan.operations;
   const line = stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
   const secrets = new ClusterSecrets('cluster-secrets');
+  // Each schematic is registered with the Image Factory (on up, not preview) before anything installs from it:
+  // a node's first apply takes its config, and the rollout its plan digest, only once the registration is done.
+  const schematics = new Schematics('schematics', { factory: stack.imageFactory, schematics: plan.schematics });
   // What every client configuration is made from: the bundle, with this quarter's admin client
   // certificate (core/secrets/admin-client.ts; the one generated with the bundle expires).
   const bundle = secrets.bundle.apply((b) => withQuarterlyAdminClient(b, todayDate()));
@@ -93,17 +102,17 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   const cps = plan.nodes.filter((n) => n.role === 'controlplane');
   const first = cps[0];
   const scoped = (endpoint: string, node: string) => pulumi.secret(bundle.apply((b) => scopedTalosconfig(stack.cluster.name, endpoint, node, b)));
-  const configOf = (i: number) => pulumi.secret(fromRender((r) => r.nodes[i].config));
+  const configOf = (i: number) => schematics.after([plan.nodes[i].schematicId], pulumi.secret(fromRender((r) => r.nodes[i].config)));
   const digestOf = (i: number) => pulumi.unsecret(fromRender((r) => configDigest(r.nodes[i].config)));
   const rebootDigests = plan.nodes.map((n) => rebootDigest(n.config, line));
   const firstTalosconfig = scoped(first.address, first.address);
 
   // The rollout changes whenever any of its steps does; the preflight check keys on this digest.
-  const planDigest = pulumi.unsecret(
+  const planDigest = schematics.after([...plan.schematics.keys()], pulumi.unsecret(
     fromRender((r) =>
       sha256(JSON.stringify([stack.cluster.kubernetesVersion, ...r.nodes.map((n, i) => [n.name, n.installer, rebootDigests[i], configDigest(n.config)])])).slice(0, 16),
     ),
-  );
+  ));
   // Nodes: control planes first, so each reset can name the reset before it.
   const resets = new Map(resetSteps(plan.nodes).map((s) => [s.node, s]));
   const nodes = new Map<string, TalosNode>();

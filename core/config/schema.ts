@@ -174,6 +174,10 @@ export const stackSchema = z.strictObject({
   tenants: z.array(tenantSchema).default([]),
   operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development', autoDeploy: false }),
   /** Existing-cluster mode: no nodes; the Kubernetes layers go to this cluster (kubeconfig is a secret). */
+  /** The Image Factory that builds the nodes' boot media and installers (a site's own, or the public one). */
+  imageFactory: httpsUrl('the Image Factory URL')
+    .refine((v) => new URL(v).pathname === '/', { error: (iss) => `${JSON.stringify(iss.input)} has a path; give the factory's origin only, e.g. https://factory.example.com (its registry serves installers at that host)` })
+    .default('https://factory.talos.dev'),
   /** Networking every node, or every node of a role, shares: {all, controlplane, worker} (core/config/network.ts). */
   network: roleNetworkSchema.optional(),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),

@@ -20,6 +20,7 @@ import { renderMultiDoc } from './machine/multidoc';
 import { renderV1Alpha1 } from './machine/v1alpha1';
 import { ClusterPlan, buildPlan } from './plan';
 import { emitYaml } from './yaml-emit';
+import { BootMedia, bootMedia } from './boot-media';
 import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
 
 export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
@@ -46,6 +47,8 @@ export interface RenderedNode {
   address: string;
   schematicId: string;
   installer: string;
+  /** ISO, raw disk image and PXE URLs of the node's schematic and Talos version (core/render/boot-media.ts). */
+  bootMedia: BootMedia;
   config: string;
 }
 
@@ -96,12 +99,15 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
       schematicCache.set(key, sch);
       schematics.set(sch.id, schematicYaml(s));
     }
-    const installer = installerImage(sch.id, stack.cluster.talosVersion, machine.secureboot);
+    const installer = installerImage(sch.id, stack.cluster.talosVersion, machine.secureboot, stack.imageFactory);
     const inputs: MachineInputs = {
       stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
     };
     const docs = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
-    return { name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer, config: toYamlDocs(docs, yaml) };
+    return {
+      name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer,
+      bootMedia: bootMedia(stack.imageFactory, sch.id, stack.cluster.talosVersion, machine.secureboot), config: toYamlDocs(docs, yaml),
+    };
   });
 
   const objects = sortObjects(plan.objects.map((o) => o.object));
@@ -158,6 +164,9 @@ export function renderedFiles(r: RenderedStack): { path: string; content: string
   files.push({ path: 'talosconfig', content: r.talosconfig, secret: true });
   if (r.kubeconfig) files.push({ path: 'kubeconfig', content: r.kubeconfig, secret: false });
   for (const [id, yaml] of [...r.schematics].sort()) files.push({ path: `schematics/${id}.yaml`, content: yaml, secret: false });
+  // what each machine boots from before Talos is installed (docs/operations.md, "Booting the machines")
+  const media = Object.fromEntries(r.nodes.map((n) => [n.name, { schematic: n.schematicId, installer: n.installer, ...n.bootMedia }]));
+  files.push({ path: 'boot-media.json', content: `${JSON.stringify(media, null, 2)}\n`, secret: false });
   files.push({ path: 'cluster/cluster.yaml', content: toYamlDocs(r.objects, emitYaml), secret: false });
   for (const [t, objs] of r.tenantObjects) files.push({ path: `cluster/tenant-${t}.yaml`, content: toYamlDocs(objs, emitYaml), secret: false });
   files.push({ path: 'posture.json', content: `${JSON.stringify(r.posture, null, 2)}\n`, secret: false });

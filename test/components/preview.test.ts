@@ -146,8 +146,10 @@ describe('a new profile changes exactly what its controls change', () => {
       ...(rebootDigest(n.config, line) !== rebootDigest(b.nodes[i].config, line) ? [`${n.name}-reboot`] : []),
     ]);
     expect(nodeSteps.length).toBeGreaterThan(0); // multi-team hardens the machine configuration too
-    // the preview: exactly those objects and node steps (and the preflight check that keys on every step)
-    expect([...d.changed, ...d.added, ...d.removed].sort()).toEqual([...differing, ...nodeSteps, 'rollout-preflight-health'].sort());
+    // a new schematic is registered with the Image Factory, the one no node uses any more is dropped (components/factory.ts)
+    const registrations = [...a.schematics.keys(), ...b.schematics.keys()].filter((id) => a.schematics.has(id) !== b.schematics.has(id)).map((id) => `schematic-${id.slice(0, 16)}`);
+    // the preview: exactly those objects, node steps and registrations (and the preflight check that keys on every step)
+    expect([...d.changed, ...d.added, ...d.removed].sort()).toEqual([...differing, ...nodeSteps, ...registrations, 'rollout-preflight-health'].sort());
   });
 });
 

@@ -95,9 +95,24 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     }
   });
 
-  test('first applies depend on nothing but the cluster secrets', () => {
+  test('first applies depend on nothing but the cluster secrets and the registration of their schematic', async () => {
     const secrets = get(run(), 'cluster-secrets-bundle').urn;
-    for (const n of nodes) expect(get(run(), `${n.name}-apply`).dependencies).toEqual([secrets]);
+    const rendered = renderStack(valid, await testSecrets());
+    for (const n of rendered.nodes)
+      expect(get(run(), `${n.name}-apply`).dependencies.sort()).toEqual([secrets, get(run(), `schematic-${n.schematicId.slice(0, 16)}`).urn].sort());
+  });
+
+  test('every schematic is registered once with the stack\'s Image Factory, its YAML and offline id as inputs; the rollout waits for all', async () => {
+    const rendered = renderStack(valid, await testSecrets());
+    const regs = run().registrations.filter((r) => r.name.startsWith('schematic-') && r.custom);
+    expect(regs.map((r) => r.raw.schematicId).sort()).toEqual([...rendered.schematics.keys()].sort());
+    for (const r of regs) {
+      expect(r.raw.factory).toBe(valid.stack.imageFactory);
+      expect(r.raw.yaml).toBe(rendered.schematics.get(r.raw.schematicId as string));
+      expect(leafType(r.parent)).toBe('bulwark:talos:Schematics');
+    }
+    const rollout = run().registrations.filter((r) => r.type === 'bulwark:talos:Rollout' || r.name.endsWith('-rollout'));
+    if (rollout.length) for (const r of regs) expect(run().registrations.some((x) => x.dependencies.includes(r.urn) && /rollout|preflight/.test(x.name))).toBe(true);
   });
 
   test('bootstrap after the first control plane is configured; health after every node; kubeconfig after health', async () => {
@@ -173,7 +188,7 @@ describe.each(EXAMPLES)('example stack %s', (name) => {
     const o = run().outputs as Record<string, unknown>;
     expect(o.endpoint).toBe(valid.stack.cluster.endpoint);
     expect(o.posture).toEqual({ profile: rendered.posture.profile, ...rendered.posture.summary });
-    expect(o.nodes).toEqual(Object.fromEntries(rendered.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer }])));
+    expect(o.nodes).toEqual(Object.fromEntries(rendered.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer, schematic: n.schematicId, bootMedia: n.bootMedia }])));
     expect(o.breakGlassKubeconfig).toBeUndefined(); // minted on demand by npm run break-glass (test/components/deployer.test.ts)
     for (const k of ['talosconfig']) {
       expect(await pulumi.isSecret(o[k] as pulumi.Output<string>)).toBe(true);

@@ -12,6 +12,7 @@ function sized(cps: number, workers: number, operations: Record<string, unknown>
   const node = (i: number, role: string) => ({ name: `${role === 'controlplane' ? 'cp' : 'w'}-${i}`, address: `10.10.${role === 'controlplane' ? 1 : 2}.${i + 1}`, role, installDisk: '/dev/sda' });
   v.nodes = [...Array.from({ length: cps }, (_, i) => node(i, 'controlplane')), ...Array.from({ length: workers }, (_, i) => node(i, 'worker'))];
   v.operations = { ...(v.operations as object), ...operations };
+  delete v.network; // the base's shared networking (prod: a bond and VLANs) is completed by its own nodes' addresses
   return v;
 }
 

@@ -1,0 +1,48 @@
+/**
+ * The stand-in Image Factory of test/factory-server (Go, gopkg.in/yaml.v3 pinned in its go.sum), built once
+ * into ~/.cache/bulwark-test keyed by its source's hash, and started on loopback for a test.
+ */
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+const SOURCE = join(__dirname, 'factory-server');
+
+function binary(): string {
+  const hash = createHash('sha256');
+  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(SOURCE, f)));
+  const dir = join(homedir(), '.cache', 'bulwark-test', `factory-server-${hash.digest('hex').slice(0, 16)}`);
+  const bin = join(dir, 'factory');
+  if (!existsSync(bin)) {
+    mkdirSync(dir, { recursive: true });
+    const tmp = `${bin}.${process.pid}`;
+    execFileSync('go', ['build', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' } });
+    renameSync(tmp, bin);
+  }
+  return bin;
+}
+
+export interface Factory {
+  url: string;
+  /** What the factory logged (one line per request). */
+  log: () => string;
+  stop: () => void;
+}
+
+export function startFactory(env: Record<string, string> = {}): Promise<Factory> {
+  const child: ChildProcess = spawn(binary(), [], { env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  child.stderr!.on('data', (d) => (log += String(d)));
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.on('error', reject);
+    child.on('exit', (code) => reject(new Error(`the stand-in factory exited (${code}): ${log}`)));
+    child.stdout!.on('data', (d) => {
+      out += String(d);
+      const line = out.split('\n')[0];
+      if (out.includes('\n')) resolve({ url: line.trim(), log: () => log, stop: () => child.kill() });
+    });
+  });
+}
