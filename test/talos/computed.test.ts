@@ -79,6 +79,22 @@ interface Case {
 
 const used = new Set<Accepted>();
 
+/** Every secret of the test bundle, as it could appear in talos-compute's output (as is, and PEMs decoded). */
+let secretValues: Array<[string, string]> = [];
+beforeAll(async () => {
+  const b = await testSecrets();
+  const pem = (k: string) => Buffer.from(k, 'base64').toString('utf8').split('\n').filter((l) => l && !l.startsWith('-----'))[0];
+  secretValues = [
+    ['the bootstrap token secret', b.secrets.bootstraptoken.split('.')[1]],
+    ['the secretbox key', b.secrets.secretboxencryptionsecret],
+    ['the cluster secret', b.cluster.secret],
+    ['the trustd token', b.trustdinfo.token.split('.')[1]],
+    ...(['etcd', 'k8s', 'k8saggregator', 'os'] as const).flatMap((k): Array<[string, string]> => [[`the ${k} CA key`, b.certs[k].key], [`the ${k} CA key (PEM)`, pem(b.certs[k].key)]]),
+    ['the service-account key', b.certs.k8sserviceaccount.key],
+    ['the service-account key (PEM)', pem(b.certs.k8sserviceaccount.key)],
+  ];
+});
+
 if (absentComputeJudges.length && !judgesRequired) {
   const why = `Talos's computed control plane SKIPPED: ${[...new Set(absentComputeJudges)].join('; ')}`;
   // eslint-disable-next-line no-console
@@ -111,6 +127,11 @@ if (absentComputeJudges.length && !judgesRequired) {
           continue;
         }
         const t = c.computed;
+        // talos-compute prints no key material (the encryption keys and the bootstrap token are redacted)
+        const out = JSON.stringify(t);
+        for (const [what, secret] of secretValues) if (out.includes(secret)) problems.push(`${c.node.name}: talos-compute printed ${what}`);
+        // not vacuous: the config handed to it carries them
+        for (const [what, secret] of secretValues.slice(0, 2)) if (!c.config.includes(secret)) problems.push(`${c.node.name}: the rendered config lacks ${what}`);
         const model = componentFlags(v.valid.stack, c.rendered.plan, v.line, c.node);
         const differ = (what: string, detail: string) => {
           const a = ACCEPTED.find((x) => x.what === what && x.applies(v));
