@@ -3,7 +3,7 @@
 # Pulumi CLI and kubernetes provider from the e2e cache (e2e/tools/pulumi.sh, run by `npm run e2e:tools`),
 # under Node 22 (@pulumi/pulumi 3.276 needs it), in a network namespace with only loopback: the example
 # stacks hold 10.x addresses, and nothing a test does may leave the machine.
-# Arguments are passed to jest (e.g. a test file).
+# Arguments are passed to jest (e.g. a test file); `--bench` runs bench/engine.bench.ts instead.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 CACHE="${BULWARK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bulwark-e2e}"
@@ -26,4 +26,7 @@ echo "test:engine: $("$PULUMI" version) ($PULUMI), kubernetes provider $K8S_PROV
 
 # Own network namespace: loopback only (unshare -n needs root or an unprivileged user namespace).
 if [ "$(id -u)" = 0 ]; then NS=(unshare -n); else NS=(unshare -r -n); fi
-exec "${NS[@]}" -- bash -c 'ip link set lo up && exec node node_modules/jest/bin/jest.js -c jest.engine.config.js --runInBand "$@"' engine "$@"
+# `--bench`: bench/engine.bench.ts (npm run bench:engine) instead of the suite, in the same surroundings.
+if [ "${1:-}" = --bench ]; then shift; RUN='exec node -r ts-node/register/transpile-only bench/engine.bench.ts "$@"'
+else RUN='exec node node_modules/jest/bin/jest.js -c jest.engine.config.js --runInBand "$@"'; fi
+exec "${NS[@]}" -- bash -c "ip link set lo up && $RUN" engine "$@"
