@@ -9,7 +9,7 @@ import type { SecretsBundle } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
 import { REPO_ROOT, loadStack, validateValues } from '../core/stack';
 
-export const EXAMPLES = ['lab', 'prod', 'saas', 'edge-store'] as const;
+export const EXAMPLES = ['lab', 'prod', 'saas', 'edge-store', 'airgap'] as const;
 export const REFERENCE = resolve(REPO_ROOT, '../shared/reference');
 export const TODAY = '2026-11-26';
 

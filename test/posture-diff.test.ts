@@ -78,15 +78,16 @@ describe('posture diff between checkouts', () => {
   test('no change: every stack unchanged', async () => {
     const base = checkout();
     const d = await diff(base, checkout());
-    expect(d.summary).toEqual({ stacks: 4, unchanged: 4 });
+    expect(d.summary).toEqual({ stacks: 5, unchanged: 5 });
     expect(d.stacks.map((s) => [s.stack, s.verdict])).toEqual([
+      ['airgap', 'unchanged'],
       ['edge-store', 'unchanged'],
       ['lab', 'unchanged'],
       ['prod', 'unchanged'],
       ['saas', 'unchanged'],
     ]);
     expect(postureDiffMarkdown(d)).toBe(
-      ['## Bulwark posture diff', '', 'Base `main` → head `pr`: 4 stacks (4 unchanged).', '', 'No posture change: `edge-store`, `lab`, `prod`, `saas`.', ''].join('\n'),
+      ['## Bulwark posture diff', '', 'Base `main` → head `pr`: 5 stacks (5 unchanged).', '', 'No posture change: `airgap`, `edge-store`, `lab`, `prod`, `saas`.', ''].join('\n'),
     );
   });
 
@@ -103,7 +104,7 @@ describe('posture diff between checkouts', () => {
     const title = CATALOGUE.find((c) => c.id === PIDS_WAIVER.control)!.title;
     expect(postureDiffMarkdown(d)).toBe(`## Bulwark posture diff
 
-Base \`main\` → head \`pr\`: 4 stacks (1 weaker, 3 unchanged).
+Base \`main\` → head \`pr\`: 5 stacks (1 weaker, 4 unchanged).
 
 ### \`lab\`: weaker
 
@@ -127,7 +128,7 @@ Base \`main\` → head \`pr\`: 4 stacks (1 weaker, 3 unchanged).
 
 **Tenants:** added \`data\`
 
-No posture change: \`edge-store\`, \`prod\`, \`saas\`.
+No posture change: \`airgap\`, \`edge-store\`, \`prod\`, \`saas\`.
 `);
   });
 
@@ -181,7 +182,7 @@ No posture change: \`edge-store\`, \`prod\`, \`saas\`.
 
   test('expired waiver: the stack fails at head, named in the diff, and the others still diff', async () => {
     const d = await diff(checkout(), checkout({ saas: (c) => (c['bulwark:waivers'] = [EXPIRED_AUTH_WAIVER]) }));
-    expect(d.summary).toEqual({ stacks: 4, failing: 1, unchanged: 3 });
+    expect(d.summary).toEqual({ stacks: 5, failing: 1, unchanged: 4 });
     const s = d.stacks[0];
     expect(s).toMatchObject({
       stack: 'saas',
@@ -277,7 +278,7 @@ No posture change: \`edge-store\`, \`prod\`, \`saas\`.
   test('stack added and stack removed', async () => {
     const head = checkout({ 'lab-2': (c) => (c['bulwark:waivers'] = [PIDS_WAIVER]), 'edge-store': null });
     const d = await diff(checkout(), head);
-    expect(d.summary).toEqual({ stacks: 5, added: 1, removed: 1, unchanged: 3 });
+    expect(d.summary).toEqual({ stacks: 6, added: 1, removed: 1, unchanged: 4 });
     const added = d.stacks.find((s) => s.stack === 'lab-2')!;
     expect(added).toMatchObject({ verdict: 'added', base: null, head: { state: 'ok', profile: 'single-team' }, tenants: { added: ['apps'], removed: [] } });
     expect(added.waivers.added.map((w) => `${w.control} by ${w.by}`).sort()).toEqual([
@@ -334,6 +335,7 @@ describe('posture diff between git revisions', () => {
     expect(d.stacks.map((s) => [s.stack, s.verdict])).toEqual([
       ['saas', 'failing'],
       ['lab', 'weaker'],
+      ['airgap', 'unchanged'],
       ['edge-store', 'unchanged'],
       ['prod', 'unchanged'],
     ]);

@@ -41,6 +41,18 @@ export function checkNetworks(stack: Partial<StackConfig>, nodes: (NodeConfig | 
     }
   });
   checkVip(stack, nodes, nets, addRaw);
+  checkAirgap(stack, addRaw);
+}
+
+/** KubeSpan finds its peers through the discovery service; one registry has one mirror list. */
+function checkAirgap(stack: Partial<StackConfig>, add: Add): void {
+  if (stack.discovery && !stack.discovery.enabled && (stack.cluster?.kubespan || stack.site === 'edge'))
+    add(['discovery', 'enabled'], `is false, but ${stack.site === 'edge' ? 'the edge overlay turns KubeSpan on' : 'bulwark:cluster.kubespan is true'}, and KubeSpan finds its peers through the discovery service; run a discovery service inside the site (bulwark:discovery.endpoint) instead`);
+  const seen = new Map<string, number>();
+  (stack.registries?.mirrors ?? []).forEach((m, i) => {
+    if (seen.has(m.registry)) add(['registries', 'mirrors', i, 'registry'], `${quote(m.registry)} already has mirrors at bulwark:registries.mirrors[${seen.get(m.registry)}]; list all its endpoints there`);
+    else seen.set(m.registry, i);
+  });
 }
 
 type Item = { name: string; addresses?: string[]; gateway?: string; routes?: { gateway: string }[]; dhcp?: boolean; at: Partial<Record<string, PropertyKey[]>> };

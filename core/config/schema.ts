@@ -8,6 +8,7 @@ import { z } from 'zod';
 import {
   address, cidr, dnsLabel, duration, groupName, httpsUrl, ipAddress, isoDate, labelKey, labels, labelValue, quantity, version,
 } from './fields';
+import { discoverySchema, registriesSchema } from './airgap';
 import { networkSchema, roleNetworkSchema } from './network';
 
 const diskSelector = z
@@ -178,6 +179,10 @@ export const stackSchema = z.strictObject({
   imageFactory: httpsUrl('the Image Factory URL')
     .refine((v) => new URL(v).pathname === '/', { error: (iss) => `${JSON.stringify(iss.input)} has a path; give the factory's origin only, e.g. https://factory.example.com (its registry serves installers at that host)` })
     .default('https://factory.talos.dev'),
+  /** Registry mirrors (a site's pull-through cache) for every image the nodes pull (core/config/airgap.ts). */
+  registries: registriesSchema.default({ mirrors: [] }),
+  /** The discovery service the nodes use, or none (enabled: false). */
+  discovery: discoverySchema.default({ enabled: true, endpoint: 'https://discovery.talos.dev/' }),
   /** Networking every node, or every node of a role, shares: {all, controlplane, worker} (core/config/network.ts). */
   network: roleNetworkSchema.optional(),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),

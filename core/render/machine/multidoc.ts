@@ -11,6 +11,7 @@ import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
   talosCni, volumeEncryptionDocs,
 } from './inputs';
+import { discoveryServiceDocs, registryDocs } from './airgap';
 import { hostnameOf, networkDocs, resolverDoc } from './network';
 
 const doc = (kind: string, body: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...body });
@@ -77,7 +78,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
           : {}),
       },
     },
-    doc('DiscoveryServiceConfig', { name: 'default', endpoint: 'https://discovery.talos.dev/' }),
+    ...discoveryServiceDocs(i.stack),
     doc('DiscoveryIdentityConfig', { clusterID: clusterIdStd(s.cluster.id), clusterSecret: s.cluster.secret }),
     doc('UnattendedInstallConfig', { installer: { image: i.installerImage }, provisioning: { diskSelector: { match: diskSelectorCel(i.node) }, wipe: false } }),
     resolverDoc(i, { enabled: true, forwardKubeDNSToHost: true })!,
@@ -87,6 +88,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('SecurityProfileConfig', { workloadIsolation: true }),
     doc('HostnameConfig', { hostname: hostnameOf(i) }),
     ...networkDocs(i),
+    ...registryDocs(i.stack),
     ...(i.machine.kubespan ? [doc('KubeSpanConfig', { enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false })] : []),
     ...(cp && i.stack.cluster.vip ? [doc('Layer2VIPConfig', { name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link })] : []),
     doc('KubeClusterConfig', { clusterName: i.stack.cluster.name, endpoint: i.stack.cluster.endpoint }),

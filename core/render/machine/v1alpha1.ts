@@ -12,6 +12,7 @@ import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
 import {
   MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
+import { registryDocs, v1alpha1Discovery } from './airgap';
 import { hostnameOf, networkDocs, resolverDoc } from './network';
 
 export const AUTHN_HOST_DIR = '/var/etc/bulwark';
@@ -85,7 +86,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     token: s.secrets.bootstraptoken,
     ca: { crt: s.certs.k8s.crt, key: cp ? s.certs.k8s.key : '' },
     proxy: { image: img.proxy, ...(i.controlPlane.kubeProxyArgs.size ? { extraArgs: argsOf(i.controlPlane.kubeProxyArgs) } : {}) },
-    discovery: { enabled: true, registries: { kubernetes: { disabled: true }, service: {} } },
+    discovery: v1alpha1Discovery(i.stack),
   };
   if (cp) {
     const p = i.controlPlane;
@@ -115,6 +116,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: hostnameOf(i) },
     ...[resolverDoc(i, undefined)].filter((d) => !!d),
     ...networkDocs(i),
+    ...registryDocs(i.stack),
     ...volumeEncryptionDocs(i.machine),
     ...(i.machine.kubespan ? [{ apiVersion: 'v1alpha1', kind: 'KubeSpanConfig', enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false }] : []),
     ...(cp && i.stack.cluster.vip ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link }] : []),
