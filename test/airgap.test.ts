@@ -10,6 +10,7 @@ import type { ValidStack } from '../core/config/validate';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { validateValues } from '../core/stack';
 import { TODAY, example, exampleValues, testSecrets } from './helpers';
+import { absentJudges, validate } from './talos/talosctl';
 
 const SITE = /(^|\.)vault\.example\.com$/;
 /** Public endpoints Talos or Bulwark could name by default. */
@@ -101,5 +102,15 @@ describe('air-gapped site', () => {
       { path: 'bulwark:discovery.enabled', message: expect.stringMatching(/is false, but bulwark:cluster\.kubespan is true, and KubeSpan finds its peers through the discovery service/) },
       { path: 'bulwark:registries.mirrors[5].registry', message: expect.stringMatching(/"ghcr\.io" already has mirrors at bulwark:registries\.mirrors\[1\]/) },
     ]);
+  });
+
+  (absentJudges.length ? it.skip : it).each(['1.13', '1.14'] as const)('talosctl %s validate --strict takes discovery off and the mirrors\' CA', async (contract) => {
+    const v = exampleValues('airgap') as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+    v.cluster.contract = contract;
+    v.cluster.talosVersion = contract === '1.13' ? 'v1.13.9' : 'v1.14.1';
+    v.discovery = { enabled: false };
+    v.registries.ca = Buffer.from((await testSecrets()).certs.os.crt, 'base64').toString(); // a real PEM CA (the test bundle's Talos CA)
+    const r = renderStack(validateValues('airgap', v, { today: TODAY }), await testSecrets());
+    for (const n of r.nodes) expect(validate(contract, n.config, 'metal', true)).toEqual({ ok: true, warnings: [], errors: [] });
   });
 });
