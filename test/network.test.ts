@@ -101,19 +101,23 @@ describe('network rendering', () => {
     expect(kind('TimeSyncConfig')).toEqual([{ apiVersion: 'v1alpha1', kind: 'TimeSyncConfig', enabled: true, ntp: { servers: ['10.20.0.123', '10.20.0.124'] } }]);
   });
 
-  it('contract 1.14 keeps the host DNS cache in the one ResolverConfig; the node mac selects its only link; dhcp renders DHCPv4Config', async () => {
+  it.each(['1.14', '1.13'] as const)('contract %s: the node mac selects its only link; dhcp renders DHCPv4Config; a VLAN on a plain link', async (contract) => {
     const v = prod();
-    v.cluster.talosVersion = 'v1.14.1';
-    v.cluster.contract = '1.14';
+    v.cluster.talosVersion = contract === '1.14' ? 'v1.14.1' : 'v1.13.9';
+    v.cluster.contract = contract;
     v.nodes[3].mac = '0c:c4:7a:00:00:21';
-    v.nodes[3].network = { hostname: 'w1.prod.example.com', links: [{ name: 'lan0', dhcp: true, mtu: 1500 }] };
+    v.nodes[3].network = { hostname: 'w1.prod.example.com', links: [{ name: 'lan0', dhcp: true, mtu: 1500 }], vlans: [{ id: 30, parent: 'lan0', addresses: ['10.30.0.21/24'], routes: [{ network: '10.31.0.0/16', gateway: '10.30.0.1', metric: 100 }] }] };
     delete v.network.all.links;
     delete v.network.all.bonds;
     v.nodes.forEach((n: Values, i: number) => i !== 3 && delete n.network);
     delete v.cluster.vip;
     const docs = await docsOf(v, 'prod-worker-1');
+    // 1.14 keeps the host DNS cache in the one ResolverConfig (1.13 has it in machine.features)
     expect(docs.filter((d) => d.kind === 'ResolverConfig')).toEqual([
-      expect.objectContaining({ nameservers: [{ address: '10.20.0.53' }, { address: '10.20.0.54' }], hostDNS: { enabled: true, forwardKubeDNSToHost: true } }),
+      expect.objectContaining({ nameservers: [{ address: '10.20.0.53' }, { address: '10.20.0.54' }], ...(contract === '1.14' ? { hostDNS: { enabled: true, forwardKubeDNSToHost: true } } : {}) }),
+    ]);
+    expect(docs.filter((d) => d.kind === 'VLANConfig')).toEqual([
+      { apiVersion: 'v1alpha1', kind: 'VLANConfig', name: 'lan0.30', vlanID: 30, parent: 'lan0', up: true, addresses: [{ address: '10.30.0.21/24' }], routes: [{ destination: '10.31.0.0/16', gateway: '10.30.0.1', metric: 100 }] },
     ]);
     expect(docs.filter((d) => /^(LinkAlias|Link|DHCPv4|Hostname)Config$/.test(d.kind))).toEqual([
       { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: 'w1.prod.example.com' },
@@ -123,7 +127,7 @@ describe('network rendering', () => {
     ]);
     if (!absentJudges.length) {
       const r = renderStack(validateValues('prod', v, { today: TODAY }), await testSecrets());
-      const verdict = validate('1.14', r.nodes.find((n) => n.name === 'prod-worker-1')!.config, 'metal', true);
+      const verdict = validate(contract, r.nodes.find((n) => n.name === 'prod-worker-1')!.config, 'metal', true);
       expect(verdict).toEqual({ ok: true, warnings: [], errors: [] });
     }
   });
