@@ -78,6 +78,12 @@ describe('network validation', () => {
     ]));
   });
 
+  it('a shared network that does not parse is reported alone, not as every node\'s missing bond', () => {
+    const v = prod();
+    v.network.all.bonds[0].mtu = 100000;
+    expect(problems(v)).toEqual([{ path: 'bulwark:network.all.bonds[0].mtu', message: expect.stringMatching(/above 9216/) }]);
+  });
+
   it('the example stacks are valid as committed', () => {
     expect(problems(prod())).toEqual([]);
   });

@@ -97,8 +97,9 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   const cluster = stack.cluster;
   if (cluster) checkCluster(cluster, nodes, stack, add);
   if (!stack.existingCluster) checkNodes(nodes, cluster?.allowEvenControlPlanes ?? false, add);
-  if (!stack.existingCluster) checkNetworks(stack, nodes, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
+  // a bulwark:network that failed to parse would make every node's VLAN on its bond look orphaned: its own problems suffice
+  if (!stack.existingCluster && (raw.network === undefined || stack.network)) checkNetworks(stack, nodes, add);
   if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
