@@ -84,7 +84,7 @@ function renderDiff(a: Map<string, K8sObject>, b: Map<string, K8sObject>): strin
 const touched = (c: Record<string, string[]>) => [...new Set(Object.values(c).flat())].sort();
 
 /** A profile each example can switch to and still validate in existing-cluster mode. */
-const OTHER_PROFILE: Record<string, string> = { lab: 'multi-team', prod: 'single-team', saas: 'multi-team', 'edge-store': 'multi-team' };
+const OTHER_PROFILE: Record<string, string> = { lab: 'multi-team', prod: 'single-team', saas: 'multi-team', 'edge-store': 'multi-team', airgap: 'single-team' };
 
 async function setKubeconfig(stack: Stack, cp: ControlPlane): Promise<void> {
   await stack.setConfig('bulwark:existingCluster.kubeconfig', { value: adminKubeconfig(cp), secret: true }, true);
