@@ -86,7 +86,7 @@ describe('cluster.cni', () => {
     expect(claim.reason).toContain('a CNI that enforces NetworkPolicy');
     expect(none.posture.summary.enforced).toBe(flannel.posture.summary.enforced - 1);
     expect(none.posture.summary.depends).toBe(1);
-    expect(postureMarkdown(none.posture)).toMatch(/## Configured or required, but not enforced\n\n- `tenancy\.network\.default-deny` — depends: depends on a CNI that enforces NetworkPolicy/);
+    expect(postureMarkdown(none.posture)).toMatch(/## Configured or required, but not enforced\n\n- `tenancy\.network\.default-deny` — depends on a CNI that enforces NetworkPolicy/);
     expect(cniRelease(valid(withCluster('prod', { cni: 'none' })).stack)).toBeUndefined();
   });
 

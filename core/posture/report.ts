@@ -172,7 +172,8 @@ export function postureMarkdown(p: PostureReport): string {
   const withheld = p.controls.filter((c) => c.status === 'depends' || c.status === 'not-applied');
   if (withheld.length) {
     L.push('', '## Configured or required, but not enforced', '');
-    for (const c of withheld) L.push(`- \`${c.id}\` — ${c.status}: ${esc(c.reason ?? '')}`);
+    // reason reads "depends on …" (depends) or names the mode (not-applied).
+    for (const c of withheld) L.push(`- \`${c.id}\` — ${c.status === 'not-applied' ? 'not applied: ' : ''}${esc(c.reason ?? '')}`);
   }
   const waived = p.controls.filter((c) => c.status === 'waived');
   if (waived.length) {
