@@ -93,7 +93,7 @@ describe.each(EXAMPLES)('secrets stay secret in %s', (name) => {
   test('every command that carries a talosconfig or a machine configuration gets it as secret stdin', () => {
     for (const r of run().registrations.filter((x) => x.type === 'command:local:Command'))
       if (r.raw.stdin !== undefined) expect(isSecretValue(r.raw.stdin)).toBe(true);
-    for (const r of run().registrations.filter((x) => /-(apply|config)$|^talos-kubeconfig$/.test(x.name))) {
+    for (const r of run().registrations.filter((x) => /-(apply|config)$/.test(x.name))) {
       expect(r.raw.logging).toBe('none');
       expect(r.additionalSecretOutputs.sort()).toEqual(['stderr', 'stdout']);
     }
