@@ -2,27 +2,10 @@
  * The stand-in Image Factory of test/factory-server (Go, gopkg.in/yaml.v3 pinned in its go.sum), built once
  * into ~/.cache/bulwark-test keyed by its source's hash, and started on loopback for a test.
  */
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { ChildProcess, spawn } from 'node:child_process';
+import { goTestBinary } from './go-binary';
 
-const SOURCE = join(__dirname, 'factory-server');
-
-function binary(): string {
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(SOURCE, f)));
-  const dir = join(homedir(), '.cache', 'bulwark-test', `factory-server-${hash.digest('hex').slice(0, 16)}`);
-  const bin = join(dir, 'factory');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${bin}.${process.pid}`;
-    execFileSync('go', ['build', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' } });
-    renameSync(tmp, bin);
-  }
-  return bin;
-}
+const binary = () => goTestBinary('factory-server');
 
 export interface Factory {
   url: string;

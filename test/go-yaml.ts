@@ -4,26 +4,9 @@
  * module proxy) into ~/.cache/bulwark-test, keyed by the source's hash; later runs reuse it.
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { goTestBinary } from './go-binary';
 
-const SOURCE = join(__dirname, 'go-yaml');
-
-function judgeBinary(): string {
-  const hash = createHash('sha256');
-  for (const f of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(join(SOURCE, f)));
-  const dir = join(homedir(), '.cache', 'bulwark-test', `go-yaml-${hash.digest('hex').slice(0, 16)}`);
-  const bin = join(dir, 'judge');
-  if (!existsSync(bin)) {
-    mkdirSync(dir, { recursive: true });
-    const tmp = `${bin}.${process.pid}`;
-    execFileSync('go', ['build', '-o', tmp, '.'], { cwd: SOURCE, stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, GOFLAGS: '-mod=readonly -buildvcs=false' } });
-    renameSync(tmp, bin); // atomic: a parallel test run never executes a half-written binary
-  }
-  return bin;
-}
+const judgeBinary = () => goTestBinary('go-yaml');
 
 /** What go-yaml v2 reads from each document (as JSON data), or `{ '!error': message }`. */
 export function goYamlRead(docs: string[]): unknown[] {
