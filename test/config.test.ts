@@ -5,17 +5,9 @@
 import { StackConfigError } from '../core/config/errors';
 import { parseStackYaml } from '../core/config/load';
 import { validateValues } from '../core/stack';
-import { TODAY, exampleValues } from './helpers';
+import { configProblems, exampleValues, TODAY } from './helpers';
 
-function problems(values: Record<string, unknown>, earlier: { path: string; message: string }[] = []): { path: string; message: string }[] {
-  try {
-    validateValues('t', values, { today: TODAY, earlier });
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (values: Record<string, unknown>, earlier: { path: string; message: string }[] = []) => configProblems(values, { earlier });
 
 const lab = () => structuredClone(exampleValues('lab')) as Record<string, any>;
 const prod = () => structuredClone(exampleValues('prod')) as Record<string, any>;

@@ -5,20 +5,11 @@
  * refuses it at its key path, before anything renders.
  */
 import { stringify } from 'yaml';
-import { StackConfigError } from '../core/config/errors';
-import { validateValues } from '../core/stack';
-import { TODAY, exampleValues } from './helpers';
+
+import { configProblems, exampleValues } from './helpers';
 
 type Values = Record<string, any>;
-const problemsOf = (values: Values): { path: string; message: string }[] => {
-  try {
-    validateValues('cc', values, { today: TODAY });
-    return [];
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-};
+const problemsOf = (values: Values) => configProblems(values, { name: 'cc' });
 
 test('the writer of machine configs would pass them raw (why validation must refuse them)', () => {
   expect(stringify({ g: 'a\u0085b' })).toContain('\u0085');

@@ -3,19 +3,9 @@
  * only after talosctl has checked the node's maintenance-mode certificate: a node without a
  * pinned fingerprint is a validation error naming the key path, unless the control is waived.
  */
-import { StackConfigError } from '../core/config/errors';
-import { validateValues } from '../core/stack';
-import { TODAY, exampleValues } from './helpers';
+import { configProblems, exampleValues } from './helpers';
 
-function problems(values: Record<string, unknown>): { path: string; message: string }[] {
-  try {
-    validateValues('t', values, { today: TODAY });
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (values: Record<string, unknown>) => configProblems(values);
 const example = (name: string) => structuredClone(exampleValues(name)) as Record<string, any>;
 const at = (list: { path: string }[], re: RegExp) => list.filter((p) => re.test(p.path)).map((p) => p.path);
 

@@ -8,6 +8,7 @@ import type { ValidStack } from '../core/config/validate';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
 import { REPO_ROOT, loadStack, validateValues } from '../core/stack';
+import { StackConfigError } from '../core/config/errors';
 
 export const EXAMPLES = ['lab', 'prod', 'saas', 'edge-store', 'airgap'] as const;
 export const REFERENCE = resolve(REPO_ROOT, '../shared/reference');
@@ -45,4 +46,15 @@ export function testSecrets(): Promise<SecretsBundle> {
 export function cisChecks() {
   const dir = join(requireReference(), 'kube-bench/cis-1.12');
   return { checks: loadDefinitions(dir), source: dir };
+}
+
+/** Every problem validation finds in raw `bulwark:` values ([] when they are valid). */
+export function configProblems(values: Record<string, unknown>, opts: { name?: string; earlier?: { path: string; message: string }[] } = {}): { path: string; message: string }[] {
+  try {
+    validateValues(opts.name ?? 't', values, { today: TODAY, earlier: opts.earlier });
+    return [];
+  } catch (e) {
+    if (e instanceof StackConfigError) return e.problems;
+    throw e;
+  }
 }

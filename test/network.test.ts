@@ -4,23 +4,15 @@
  * see the prod and edge-store stacks, which use bonds, VLANs and static addresses).
  */
 import { parseAllDocuments } from 'yaml';
-import { StackConfigError } from '../core/config/errors';
+
 import { validateValues } from '../core/stack';
 import { renderStack } from '../core/render/index';
-import { TODAY, exampleValues, testSecrets } from './helpers';
+import { configProblems, exampleValues, testSecrets, TODAY } from './helpers';
 import { validate, absentJudges } from './talos/talosctl';
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function problems(values: Values): { path: string; message: string }[] {
-  try {
-    validateValues('prod', values, { today: TODAY });
-    return [];
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = (values: Values) => configProblems(values, { name: 'prod' });
 
 const prod = (): Values => exampleValues('prod') as Values;
 

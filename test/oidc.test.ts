@@ -1,20 +1,12 @@
 /** OIDC (issue 4): config errors, the AuthenticationConfiguration, RBAC from groups, the user kubeconfig. */
 import { parse, parseAllDocuments } from 'yaml';
-import { StackConfigError } from '../core/config/errors';
+
 import { renderStack } from '../core/render/index';
 import { validateValues } from '../core/stack';
-import { TODAY, example, exampleValues, testSecrets } from './helpers';
+import { configProblems, example, exampleValues, testSecrets, TODAY } from './helpers';
 
 const prod = () => structuredClone(exampleValues('prod')) as Record<string, any>;
-function problems(v: Record<string, unknown>) {
-  try {
-    validateValues('t', v, { today: TODAY });
-    return [];
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-}
+const problems = (v: Record<string, unknown>) => configProblems(v);
 const at = (p: { path: string; message: string }[], path: string) => p.find((x) => x.path === path)?.message ?? `(none; got ${p.map((x) => x.path).join(', ')})`;
 
 describe('bad OIDC input, each naming its key path', () => {

@@ -4,25 +4,17 @@
  * policies' CEL is judged by the real API server in test/e2e/tenant-escapes.ts.
  */
 import { parseAllDocuments } from 'yaml';
-import { StackConfigError } from '../core/config/errors';
+
 import { strictEgress } from '../core/controls/catalogue/tenancy';
 import { renderStack } from '../core/render/index';
-import { validateValues } from '../core/stack';
-import { TODAY, example, exampleValues, testSecrets } from './helpers';
+
+import { configProblems, example, exampleValues, testSecrets } from './helpers';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Raw = Record<string, any>;
 const values = (name: string) => structuredClone(exampleValues(name)) as Raw;
 
-function problems(v: Raw): { path: string; message: string }[] {
-  try {
-    validateValues('t', v, { today: TODAY });
-  } catch (e) {
-    if (e instanceof StackConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (v: Raw) => configProblems(v);
 function problemAt(list: { path: string; message: string }[], path: string): string {
   const hit = list.find((p) => p.path === path);
   if (!hit) throw new Error(`no problem at ${path}; got:\n${list.map((p) => `${p.path}: ${p.message}`).join('\n')}`);
