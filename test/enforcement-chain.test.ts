@@ -149,3 +149,10 @@ describe('existing-cluster mode claims only what it applies', () => {
     expect(checkNotApplied(facts.controls)[0].message).toContain(`${notApplied.length} required control(s) are not applied`);
   });
 });
+
+test('the NetworkPolicy claim says what judged it and what did not', async () => {
+  const r = await render(withCluster('prod', {}));
+  const notes = r.posture.controls.find((c) => c.id === DEFAULT_DENY)!.notes.join(' ');
+  expect(notes).toMatch(/Judged here: the policies' semantics \(cyclonus/);
+  expect(notes).toMatch(/Not judged here: enforcement on the wire/);
+});

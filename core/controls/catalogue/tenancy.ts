@@ -93,6 +93,10 @@ export const tenancyControls: Control[] = [
       tenantObjects: (t) => networkPolicies(t, strictEgress(ctx.profile.settings)),
       // Flannel alone enforces no NetworkPolicy: Talos deploys kube-network-policies beside it.
       ...(!ctx.stack.existingCluster && ctx.stack.cluster.cni === 'flannel' ? { controlPlane: { kubeNetworkPolicies: true } } : {}),
+      notes: [
+        'Judged here: the policies\' semantics (cyclonus: the connectivity matrix against the profile\'s claims) and their admission by the real API server. ' +
+          'Not judged here: enforcement on the wire — no test runs the CNI (kube-network-policies needs nft_queue, absent on the test machines; Cilium needs a real node).',
+      ],
     }),
     dependsOn: (ctx) => [networkPolicyEnforcement(ctx)],
   },
