@@ -3,6 +3,7 @@
 #
 # Installs pinned versions of the e2e tools into a cache folder OUTSIDE the repository and reuses them:
 #   kube-apiserver, kube-controller-manager, kube-scheduler  (Kubernetes, built from the Go module proxy)
+#   kubelet, kube-proxy, kubectl                           (same Kubernetes module: the e2e nodes)
 #   etcd, etcdctl                                          (built from the Go module proxy)
 #   kube-bench + its cfg/ folder                           (built from the Go module proxy)
 #   oidc-provider (npm, panva; the e2e OIDC IdP)           (npm ci from idp/deps.package-lock.json)
@@ -38,7 +39,7 @@ METHOD="${BULWARK_E2E_METHOD:-auto}"
 FORCE="${BULWARK_E2E_FORCE:-0}"
 ONLY="${BULWARK_E2E_ONLY:-kubernetes,etcd,kube-bench,idp}"
 
-K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler)
+K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 ETCD_BINS=(etcd etcdctl)
 
 log() { printf '[e2e-tools] %s\n' "$*"; }
@@ -453,7 +454,7 @@ const bin = (name, version, dir, extra = {}) => {
   const s = stamp(dir);
   if (s && fs.existsSync(p)) tools[name] = { version, path: p, ...s, ...extra };
 };
-for (const b of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler']) bin(b, e.BULWARK_M_K8S, e.BULWARK_M_K8S_DIR);
+for (const b of ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl']) bin(b, e.BULWARK_M_K8S, e.BULWARK_M_K8S_DIR);
 for (const b of ['etcd', 'etcdctl']) bin(b, e.BULWARK_M_ETCD, e.BULWARK_M_ETCD_DIR);
 bin('kube-bench', e.BULWARK_M_KB, e.BULWARK_M_KB_DIR, {
   cfgDir: path.join(e.BULWARK_M_KB_DIR, 'cfg'),
