@@ -160,6 +160,11 @@ export function schedulerDefaults(): ComponentDefaults {
   };
 }
 
+/**
+ * etcd as machined's etcd service starts it (services/etcd.go argsForControlPlane), less the flags Talos derives
+ * from the node's addresses and hostname at run time (name, listen-*, advertise-*, initial-cluster*): no CIS check
+ * reads them. test/talos/computed.test.ts checks every value here against the command line Talos builds.
+ */
 export function etcdDefaults(line: TalosLine): ComponentDefaults {
   const args: Record<string, string> = {
     'auto-tls': 'false',
@@ -174,9 +179,20 @@ export function etcdDefaults(line: TalosLine): ComponentDefaults {
     'peer-trusted-ca-file': '/system/secrets/etcd/ca.crt',
     'trusted-ca-file': '/system/secrets/etcd/ca.crt',
   };
-  if (line === '1.14') args['tls-min-version'] = 'TLS1.3';
-  // Talos denies overriding every default etcd flag.
-  return { args, additive: [], denied: Object.keys(args) };
+  if (line === '1.13') {
+    args['experimental-compact-hash-check-enabled'] = 'true';
+    args['experimental-initial-corrupt-check'] = 'true';
+    args['experimental-watch-progress-notify-interval'] = '5s';
+  } else {
+    // passed as two --feature-gates flags; etcd merges repeated gates
+    args['feature-gates'] = 'InitialCorruptCheck=true,CompactHashCheck=true';
+    args['tls-min-version'] = 'TLS1.3';
+    args['watch-progress-notify-interval'] = '5s';
+  }
+  // Talos denies every flag it sets; initial-cluster(-state), advertise-client-urls and initial-advertise-peer-urls
+  // only give way when the extra args name them.
+  const addressed = ['name', 'listen-peer-urls', 'listen-client-urls', ...(line === '1.14' ? ['listen-client-http-urls'] : [])];
+  return { args, additive: [], denied: [...Object.keys(args), ...addressed] };
 }
 
 /** KubeletConfiguration fields Talos forces, and the ones it refuses in extraConfig. */

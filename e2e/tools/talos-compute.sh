@@ -6,7 +6,7 @@
 # Recipe: talosctl.sh's (copy github.com/siderolabs/talos@<v>, its pkg/machinery@<v> into ./pkg/machinery, the same
 # substitutions for versions the proxy refuses), then our sources go into the copy, under the controllers' package
 # (internal packages are importable only from there) plus one shim file in that package exporting the config-file
-# renderers, and `go build` of that folder. Never written to Talos's repository.
+# renderers and one in the etcd service's package exporting its args builder, and `go build` of that folder. Never written to Talos's repository.
 #
 # Environment: BULWARK_E2E_CACHE, BULWARK_E2E_FORCE=1, BULWARK_E2E_GOCACHE (as talosctl.sh),
 #   BULWARK_TALOS_COMPUTE_ONLY=v1.14.1 (one version), BULWARK_TALOS_COMPUTE_KEEP=1 (keep and reuse the module copy:
@@ -54,6 +54,7 @@ build_one() { # version dir
   mkdir -p "$pkg/bulwarkcompute"
   cp "$HERE"/talos-compute/*.go "$pkg/bulwarkcompute/"
   cp "$HERE/talos-compute/shim-$line.go.txt" "$pkg/zz_bulwark_export.go"
+  cp "$HERE/talos-compute/shim-services.go.txt" "$b/internal/app/machined/pkg/system/services/zz_bulwark_export.go"
   local tags=grpcnotrace; [ "$line" = 1.13 ] && tags="$tags,talos113"
   (cd "$b" && GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOFIPS140=off \
     ${BULWARK_E2E_GOCACHE:+GOCACHE="$BULWARK_E2E_GOCACHE"} \

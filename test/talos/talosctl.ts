@@ -1,6 +1,6 @@
 /** Runs the pinned talosctl of a Talos line (built by `npm run e2e:tools`) as a judge of rendered configs. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findJudge } from '../../e2e/harness/tools';
@@ -70,22 +70,36 @@ export interface Computed {
   files: Record<string, string>;
   kubelet: { image: string; args: string[]; expectedNodename: string; config: Record<string, unknown> };
   manifests: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  /** etcd's command line after the binary, as machined's etcd service builds it, and the PKI files Talos wrote */
+  etcd: { args: string[]; pkiFiles: string[] };
 }
 
 /** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */
 export function computeControlPlane(line: TalosLine, config: string, nodeName: string, nodeIP: string): Computed {
+  return computeWithEtcdPki(line, config, nodeName, nodeIP).computed;
+}
+
+/**
+ * As computeControlPlane, plus the contents of the etcd PKI files Talos's etcd controllers wrote (Talos path ->
+ * PEM; keys included, held in memory only: the e2e harness starts etcd with them).
+ */
+export function computeWithEtcdPki(line: TalosLine, config: string, nodeName: string, nodeIP: string): { computed: Computed; etcdPki: Record<string, string> } {
   const j = talosCompute[line];
   if ('absent' in j) throw new Error(j.absent);
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-talos-compute-'));
   try {
     const file = join(dir, 'config.yaml');
     writeFileSync(file, config, { mode: 0o600 });
-    const args = ['--config', file, '--node-name', nodeName, '--node-ip', nodeIP];
+    // talos-compute chroots into root/ (Talos writes /system/secrets/etcd there; /var/lib/etcd is empty there)
+    const root = join(dir, 'root');
+    const args = ['--config', file, '--node-name', nodeName, '--node-ip', nodeIP, '--root', root];
     const [cmd, argv] = isolate ? ['unshare', ['-n', j.path, ...args]] : [j.path, args];
     const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: tmpdir() } });
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`talos-compute ${line} (${nodeName}): ${(r.stderr || r.stdout).trim()}`);
-    return JSON.parse(r.stdout) as Computed;
+    const computed = JSON.parse(r.stdout) as Computed;
+    const etcdPki = Object.fromEntries(computed.etcd.pkiFiles.map((p) => [p, readFileSync(join(root, p), 'utf8')]));
+    return { computed, etcdPki };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,16 @@
 // talos-compute runs Talos's own controllers on a machine config, in memory, and prints what machined would
-// compute for a control-plane node: the static pods, the files written for them, the kubelet spec and the
-// kube-proxy manifest. It exits 1 with the controllers' errors when one rejects the config.
+// compute for a control-plane node: the static pods, the files written for them, the kubelet spec, the kube-proxy
+// manifest, and etcd's command line (as machined's etcd service builds it) with the PKI files Talos's etcd
+// controllers write. It exits 1 with the controllers' errors when one rejects the config.
 //
 // It is built by e2e/tools/talos-compute.sh inside a copy of the Talos module of each line (internal packages are
 // importable only from there); see e2e/tools/README.md.
 //
-// Usage: talos-compute --config <machine config YAML> --node-name <name> --node-ip <ip>
+// Usage: talos-compute --config <machine config YAML> --node-name <name> --node-ip <ip> --root <empty dir>
+//
+// --root becomes the process's root directory (chroot, so it needs root or `unshare -r`) once the config is read:
+// Talos's etcd PKI controller writes /system/secrets/etcd there, and etcd's args builder finds /var/lib/etcd
+// empty there, as on a fresh node. The caller reads the PKI files from it and removes it.
 package main
 
 import (
@@ -15,24 +20,36 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
+	"syscall"
 	"time"
 
+	"github.com/cosi-project/runtime/pkg/controller"
 	"github.com/cosi-project/runtime/pkg/controller/runtime"
 	"github.com/cosi-project/runtime/pkg/resource"
 	"github.com/cosi-project/runtime/pkg/safe"
 	"github.com/cosi-project/runtime/pkg/state"
 	"github.com/cosi-project/runtime/pkg/state/impl/inmem"
 	"github.com/cosi-project/runtime/pkg/state/impl/namespaced"
+	"github.com/siderolabs/go-procfs/procfs"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 	"go.uber.org/zap/zaptest/observer"
 
+	etcdctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/etcd"
 	k8sctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/k8s"
+	secretsctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/secrets"
+	"github.com/siderolabs/talos/internal/app/machined/pkg/system/services"
+	"github.com/siderolabs/talos/internal/pkg/selinux"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
+	"github.com/siderolabs/talos/pkg/machinery/constants"
 	"github.com/siderolabs/talos/pkg/machinery/resources/config"
+	etcdres "github.com/siderolabs/talos/pkg/machinery/resources/etcd"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
+	"github.com/siderolabs/talos/pkg/machinery/resources/network"
+	timeres "github.com/siderolabs/talos/pkg/machinery/resources/time"
 	"github.com/siderolabs/talos/pkg/machinery/resources/v1alpha1"
 )
 
@@ -42,6 +59,14 @@ type output struct {
 	Files      map[string]string `json:"files"`
 	Kubelet    *kubelet          `json:"kubelet"`
 	Manifests  []map[string]any  `json:"manifests"`
+	Etcd       *etcdOut          `json:"etcd"`
+}
+
+type etcdOut struct {
+	// Args is etcd's command line after the binary, as machined's etcd service builds it.
+	Args []string `json:"args"`
+	// PKIFiles are the files Talos's etcd PKI controller wrote (paths inside --root; contents never printed).
+	PKIFiles []string `json:"pkiFiles"`
 }
 
 type kubelet struct {
@@ -55,18 +80,19 @@ func main() {
 	cfgPath := flag.String("config", "", "machine config YAML (as it would reach the node)")
 	nodeName := flag.String("node-name", "", "node name")
 	nodeIP := flag.String("node-ip", "", "node IP")
+	root := flag.String("root", "", "empty directory to chroot into (see the package comment)")
 	timeout := flag.Duration("timeout", 20*time.Second, "give up after")
 	flag.Parse()
 
-	if err := run(*cfgPath, *nodeName, *nodeIP, *timeout); err != nil {
+	if err := run(*cfgPath, *nodeName, *nodeIP, *root, *timeout); err != nil {
 		fmt.Fprintln(os.Stderr, "talos-compute:", err)
 		os.Exit(1)
 	}
 }
 
-func run(cfgPath, nodeName, nodeIP string, timeout time.Duration) error {
-	if cfgPath == "" || nodeName == "" || nodeIP == "" {
-		return fmt.Errorf("--config, --node-name and --node-ip are required")
+func run(cfgPath, nodeName, nodeIP, root string, timeout time.Duration) error {
+	if cfgPath == "" || nodeName == "" || nodeIP == "" || root == "" {
+		return fmt.Errorf("--config, --node-name, --node-ip and --root are required")
 	}
 	ip, err := netip.ParseAddr(nodeIP)
 	if err != nil {
@@ -75,6 +101,12 @@ func run(cfgPath, nodeName, nodeIP string, timeout time.Duration) error {
 	provider, err := configloader.NewFromFile(cfgPath)
 	if err != nil {
 		return fmt.Errorf("loading %s: %w", cfgPath, err)
+	}
+	if t := provider.Machine().Type(); !t.IsControlPlane() || t.String() == "init" {
+		return fmt.Errorf("machine type %q: talos-compute computes a control-plane node (type controlplane)", t)
+	}
+	if err = enterRoot(root); err != nil {
+		return err
 	}
 
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
@@ -87,7 +119,7 @@ func run(cfgPath, nodeName, nodeIP string, timeout time.Duration) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range controllers() {
+	for _, c := range append(controllers(), etcdControllers()...) {
 		if err = rt.RegisterController(c); err != nil {
 			return err
 		}
@@ -112,7 +144,9 @@ func run(cfgPath, nodeName, nodeIP string, timeout time.Duration) error {
 	secretsStatus.TypedSpec().Ready = true
 	configStatus := k8s.NewConfigStatus(k8s.ControlPlaneNamespaceName, k8s.ConfigStatusStaticPodID)
 	configStatus.TypedSpec().Ready = true
-	for _, r := range []resource.Resource{config.NewMachineConfig(provider), machineType, nodename, nodeIPRes, etcd, staticPodServer, secretsStatus, configStatus} {
+	inputs := append([]resource.Resource{config.NewMachineConfig(provider), machineType, nodename, nodeIPRes, etcd, staticPodServer, secretsStatus, configStatus},
+		networkInputs(nodeName, ip)...)
+	for _, r := range inputs {
 		if err = st.Create(ctx, r); err != nil {
 			return err
 		}
@@ -146,7 +180,8 @@ func collect(ctx context.Context, st state.State, logs *observer.ObservedLogs) (
 		if string(b) != last {
 			last, stableSince = string(b), time.Now()
 		}
-		ready := out.StaticPods[k8s.APIServerID] != nil && out.Kubelet != nil && len(out.Manifests) > 0 && len(out.Files) > 0
+		ready := out.StaticPods[k8s.APIServerID] != nil && out.Kubelet != nil && len(out.Manifests) > 0 && len(out.Files) > 0 &&
+			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0
 		if ready && time.Since(stableSince) > 300*time.Millisecond {
 			return out, nil
 		}
@@ -155,8 +190,8 @@ func collect(ctx context.Context, st state.State, logs *observer.ObservedLogs) (
 			if errs := failures(logs); errs != nil {
 				return nil, errs
 			}
-			return nil, fmt.Errorf("timed out; computed so far: static pods %v, kubelet %v, %d manifests, %d files",
-				keys(out.StaticPods), out.Kubelet != nil, len(out.Manifests), len(out.Files))
+			return nil, fmt.Errorf("timed out; computed so far: static pods %v, kubelet %v, %d manifests, %d files, etcd %v",
+				keys(out.StaticPods), out.Kubelet != nil, len(out.Manifests), len(out.Files), out.Etcd != nil)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
@@ -224,6 +259,9 @@ func snapshot(ctx context.Context, st state.State) (*output, error) {
 			out.Manifests = append(out.Manifests, obj)
 		}
 	}
+	if out.Etcd, err = etcdSnapshot(ctx, st); err != nil {
+		return nil, err
+	}
 	if len(out.StaticPods) > 0 {
 		files, err := k8sctrl.BulwarkConfigFiles(ctx, st)
 		if err != nil && !state.IsNotFoundError(err) {
@@ -239,6 +277,78 @@ func snapshot(ctx context.Context, st state.State) (*output, error) {
 		if enc != "" {
 			out.Files["kube-apiserver/encryptionconfig.yaml"] = redact(enc)
 		}
+	}
+	return out, nil
+}
+
+// etcdControllers compute etcd's spec and PKI as machined does (v1alpha2_controller.go), on both lines.
+func etcdControllers() []controller.Controller {
+	return []controller.Controller{
+		secretsctrl.NewRootEtcdController(),
+		&secretsctrl.EtcdController{},
+		etcdctrl.NewConfigController(),
+		&etcdctrl.SpecController{},
+		&etcdctrl.PKIController{},
+	}
+}
+
+// networkInputs are what machined's network and time controllers would report on a node whose only address is ip
+// (filtered for etcd: no Kubernetes-managed addresses), with its hostname set and the clock in sync.
+func networkInputs(hostname string, ip netip.Addr) []resource.Resource {
+	status := network.NewStatus(network.NamespaceName, network.StatusID)
+	status.TypedSpec().AddressReady, status.TypedSpec().HostnameReady = true, true
+	status.TypedSpec().ConnectivityReady, status.TypedSpec().EtcFilesReady = true, true
+	host := network.NewHostnameStatus(network.NamespaceName, network.HostnameID)
+	host.TypedSpec().Hostname = hostname
+	clock := timeres.NewStatus()
+	clock.TypedSpec().Synced = true
+	out := []resource.Resource{status, host, clock}
+	for _, id := range []resource.ID{network.NodeAddressRoutedID, network.NodeAddressCurrentID, network.NodeAddressAccumulativeID} {
+		addrs := network.NewNodeAddress(network.NamespaceName, network.FilteredNodeAddressID(id, k8s.NodeAddressFilterNoK8s))
+		addrs.TypedSpec().Addresses = []netip.Prefix{netip.PrefixFrom(ip, ip.BitLen())}
+		out = append(out, addrs)
+	}
+	return out
+}
+
+// enterRoot makes root the process's root directory, with the empty etcd data directory of a fresh node.
+func enterRoot(root string) error {
+	if err := os.MkdirAll(filepath.Join(root, constants.EtcdDataPath), 0o700); err != nil {
+		return err
+	}
+	// read (and cached by Talos) while /proc is still there: the kernel command line and whether SELinux is on
+	procfs.ProcCmdline()
+	selinux.IsEnabled()
+	if err := syscall.Chroot(root); err != nil {
+		return fmt.Errorf("chroot %s (talos-compute needs root, or `unshare -r`): %w", root, err)
+	}
+	return os.Chdir("/")
+}
+
+// etcdSnapshot is etcd's command line once Talos's etcd spec exists, and the PKI files once they are written.
+func etcdSnapshot(ctx context.Context, st state.State) (*etcdOut, error) {
+	spec, err := safe.StateGetByID[*etcdres.Spec](ctx, st, etcdres.SpecID)
+	if state.IsNotFoundError(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	args, err := services.BulwarkEtcdArgs(ctx, spec.TypedSpec())
+	if err != nil {
+		return nil, fmt.Errorf("etcd service: %w", err)
+	}
+	out := &etcdOut{Args: args, PKIFiles: []string{}}
+	pki, err := safe.StateGetByID[*etcdres.PKIStatus](ctx, st, etcdres.PKIID)
+	if err == nil && pki.TypedSpec().Ready {
+		entries, err := os.ReadDir(constants.EtcdPKIPath)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range entries {
+			out.PKIFiles = append(out.PKIFiles, constants.EtcdPKIPath+"/"+e.Name())
+		}
+	} else if err != nil && !state.IsNotFoundError(err) {
+		return nil, err
 	}
 	return out, nil
 }
