@@ -30,6 +30,11 @@ export interface TalosNodeArgs {
   installer: string;
   /** The rendered machine configuration (secret). */
   config: pulumi.Input<string>;
+  /**
+   * The same configuration one setting per line, secrets redacted (core/ops/config-preview.ts; plain):
+   * the component's input `machineConfig`, so `pulumi preview --diff` names each changed setting.
+   */
+  configPreview?: string;
   /** talosconfig for this node's commands (secret; core/talos/clients.ts scopedTalosconfig). */
   talosconfig: pulumi.Input<string>;
   /** Reset on removal/destroy; `dependsOn` are the resets that must be destroyed after this one. */
@@ -42,7 +47,7 @@ export class TalosNode extends pulumi.ComponentResource {
   readonly reset?: local.Command;
 
   constructor(name: string, args: TalosNodeArgs, opts: pulumi.ComponentResourceOptions = {}) {
-    super('bulwark:talos:Node', name, {}, opts);
+    super('bulwark:talos:Node', name, nodeInputs(args), opts);
     this.args = args;
     this.apply = new local.Command(
       `${args.name}-apply`,
@@ -57,6 +62,11 @@ export class TalosNode extends pulumi.ComponentResource {
       );
     this.registerOutputs({ address: args.address, role: args.role, installer: args.installer });
   }
+}
+
+/** The component's own inputs, which the engine diffs: only the redacted configuration preview. */
+export function nodeInputs(args: Pick<TalosNodeArgs, 'configPreview'>): Record<string, string> {
+  return args.configPreview === undefined ? {} : { machineConfig: args.configPreview };
 }
 
 /** stdin carrying only a talosconfig (secret). */

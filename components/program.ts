@@ -61,7 +61,8 @@ export interface BulwarkOutputs {
 export async function bulwarkProgram(): Promise<BulwarkOutputs> {
   // Validate before registering anything: invalid config must not touch a single resource.
   const valid = loadValidStack();
-  const plan = renderStack(valid, PLACEHOLDER_SECRETS);
+  // with each node's redacted configuration preview, shown by `pulumi preview --diff` (components/node.ts)
+  const plan = renderStack(valid, PLACEHOLDER_SECRETS, { configPreview: true });
   const base = {
     endpoint: valid.stack.cluster.endpoint,
     breakGlass: {
@@ -129,6 +130,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
       certFingerprint: stack.nodes[i].certFingerprint,
       installer: n.installer,
       config: configOf(i),
+      configPreview: n.configPreview,
       talosconfig: n.name === first.name ? firstTalosconfig : scoped(healthNode, n.address),
       reset: ops.resetOnDestroy ? { graceful: reset.graceful, dependsOn: reset.dependsOn ? [nodes.get(reset.dependsOn)!.reset!] : [] } : undefined,
     });

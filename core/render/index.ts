@@ -22,6 +22,8 @@ import { ClusterPlan, buildPlan } from './plan';
 import { emitYaml } from './yaml-emit';
 import { BootMedia, bootMedia } from './boot-media';
 import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
+import { stackPatcher } from './patches-stack';
+import { configPreview, secretNeedles } from '../ops/config-preview';
 
 export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
 export const toYamlDocs = (docs: unknown[], yaml: (v: unknown) => string = toYaml): string => docs.map(yaml).join('---\n');
@@ -50,6 +52,8 @@ export interface RenderedNode {
   /** ISO, raw disk image and PXE URLs of the node's schematic and Talos version (core/render/boot-media.ts). */
   bootMedia: BootMedia;
   config: string;
+  /** With RenderOptions.configPreview: the configuration one setting per line, secrets redacted (core/ops/config-preview.ts). */
+  configPreview?: string;
 }
 
 export interface RenderedStack {
@@ -74,6 +78,8 @@ export interface RenderOptions {
   cis?: { checks: CisCheck[]; source: string };
   /** Results of the end-to-end suite, shown per control in the posture report. */
   verification?: VerificationResults;
+  /** Also give each node its configuration preview (the program's placeholder render: what `pulumi preview --diff` shows). */
+  configPreview?: boolean;
 }
 
 export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderOptions = {}): RenderedStack {
@@ -81,12 +87,15 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const ctx = controlContext(stack, v.profile);
   const decisions = decideControls(opts.catalogue ?? CATALOGUE, ctx);
   const plan = buildPlan(decisions, ctx);
+  // config patches apply last; the posture is the patched configs' (core/render/patches-stack.ts)
+  const patcher = stackPatcher(v, decisions, plan, ctx);
   const authentication = plan.controlPlane.authentication?.value ?? authenticationConfiguration(undefined);
   const controlPlaneSchedulable = !stack.nodes.some((n) => n.role === 'worker');
 
   const yaml = memoisedYaml();
   const schematics = new Map<string, string>();
   const schematicCache = new Map<string, { id: string; s: Schematic }>();
+  const needles = opts.configPreview ? secretNeedles(secrets) : [];
   const nodes: RenderedNode[] = stack.nodes.map((node) => {
     const machine = plan.machine(node);
     const kernelArgs = [...machine.kernelArgs.keys()];
@@ -103,13 +112,15 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     const inputs: MachineInputs = {
       stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
     };
-    const docs = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
+    const docs = patcher.apply(node, stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml));
     return {
       name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer,
       bootMedia: bootMedia(stack.imageFactory, sch.id, stack.cluster.talosVersion, machine.secureboot), config: toYamlDocs(docs, yaml),
+      ...(opts.configPreview ? { configPreview: configPreview(docs, needles) } : {}),
     };
   });
 
+  const patchedDecisions = patcher.decisions();
   const objects = sortObjects(plan.objects.map((o) => o.object));
   const tenantObjects = new Map<string, K8sObject[]>();
   for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));
@@ -124,7 +135,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };
   }
   const posture = buildPosture(
-    v, decisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
+    v, patchedDecisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
     verificationFor(opts.verification, v.name),
   );
   const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
@@ -138,7 +149,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     kubeconfig: kc ? toYaml(kc) : undefined,
     posture,
     operations: effectiveOperations(stack.operations, plan.operations),
-    decisions,
+    decisions: patchedDecisions,
     plan,
   };
 }

@@ -94,13 +94,14 @@ describe('a change shows on exactly what it affects', () => {
   test('a Talos upgrade: every node\'s rollout step (new installer and install image; a reboot per node, in order); no reboot step, nothing in Kubernetes', async () => {
     const d = await changed('prod', (v) => (cluster(v).talosVersion = 'v1.13.10'));
     const names = ['prod-cp-1', 'prod-cp-2', 'prod-cp-3', 'prod-worker-1', 'prod-worker-2', 'prod-worker-3'];
-    expect(d.changed).toEqual([...names.map((n) => `${n}-rollout`), 'rollout-preflight-health'].sort());
+    // and each node's component: its redacted configuration preview (machineConfig) names the new install image
+    expect(d.changed).toEqual([...names, ...names.map((n) => `${n}-rollout`), 'rollout-preflight-health'].sort());
     expect(d.added).toEqual([]);
   });
 
   test('a Kubernetes upgrade: the cluster-wide upgrade-k8s step and every node\'s rollout step (new images), no new installer', async () => {
     const d = await changed('lab', (v) => (cluster(v).kubernetesVersion = 'v1.36.5'));
-    expect(d.changed).toEqual(['lab-cp-1-rollout', 'lab-worker-1-rollout', 'rollout-kubernetes-upgrade', 'rollout-preflight-health']);
+    expect(d.changed).toEqual(['lab-cp-1', 'lab-cp-1-rollout', 'lab-worker-1', 'lab-worker-1-rollout', 'rollout-kubernetes-upgrade', 'rollout-preflight-health']);
   });
 
   test('on Talos 1.13, a change to a field that needs a reboot shows a reboot step on exactly the nodes that will reboot', async () => {
@@ -112,7 +113,7 @@ describe('a change shows on exactly what it affects', () => {
 
   test('a change Talos applies live shows no reboot step', async () => {
     const d = await changed('prod', (v) => (nodes(v)[4].labels = { 'topology.kubernetes.io/zone': 'b' }));
-    expect(d.changed).toEqual(['prod-worker-2-rollout', 'rollout-preflight-health']);
+    expect(d.changed).toEqual(['prod-worker-2', 'prod-worker-2-rollout', 'rollout-preflight-health']);
   });
 
   test('a new health timeout changes the gates\' bound, nothing on any node (steps compare their record and do nothing)', async () => {
@@ -143,6 +144,8 @@ describe('a new profile changes exactly what its controls change', () => {
     const line = String(cluster(exampleValues('lab')).talosVersion).replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
     const nodeSteps = a.nodes.flatMap((n, i) => [
       ...(configDigest(n.config) !== configDigest(b.nodes[i].config) || n.installer !== b.nodes[i].installer ? [`${n.name}-rollout`] : []),
+      // the node's component, whose input is its configuration's redacted preview
+      ...(configDigest(n.config) !== configDigest(b.nodes[i].config) ? [n.name] : []),
       ...(rebootDigest(n.config, line) !== rebootDigest(b.nodes[i].config, line) ? [`${n.name}-reboot`] : []),
     ]);
     expect(nodeSteps.length).toBeGreaterThan(0); // multi-team hardens the machine configuration too
