@@ -79,3 +79,35 @@ export function keyPath(parts: ReadonlyArray<PropertyKey>): string {
   });
   return out;
 }
+
+/** Levenshtein distance (insertions, deletions, substitutions), case-insensitive. */
+export function editDistance(a: string, b: string): number {
+  const x = a.toLowerCase();
+  const y = b.toLowerCase();
+  let prev = Array.from({ length: y.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= x.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= y.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (x[i - 1] === y[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[y.length];
+}
+
+/**
+ * The candidates a mistyped name most likely meant, nearest first: within a third of the name's
+ * length in edits (at least 1, at most 4). A dotted id (k8s.apiserver.always-pull-images) also
+ * matches by its trailing parts, so `always-pull-image` finds it.
+ */
+export function suggest(input: string, candidates: readonly string[], max = 3): string[] {
+  if (!input || input.length > 200) return [];
+  const limit = Math.min(4, Math.max(1, Math.floor(input.length / 3)));
+  const scored = candidates
+    .map((c) => {
+      const parts = c.split('.');
+      const tails = parts.map((_, k) => parts.slice(k).join('.'));
+      return { c, d: Math.min(...tails.map((t) => editDistance(input, t))) };
+    })
+    .filter((s) => s.d <= limit && s.c !== input)
+    .sort((p, q) => p.d - q.d || p.c.localeCompare(q.c));
+  return scored.slice(0, max).map((s) => s.c);
+}

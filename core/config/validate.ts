@@ -14,9 +14,11 @@ import { POOL_LABEL_PREFIX, isPoolLabel } from '../controls/catalogue/node-pools
 import { strictEgress } from '../controls/catalogue/tenancy';
 import { applyOverlay, ProfileSet } from '../profiles/resolve';
 import type { Profile } from '../profiles/schema';
-import { ConfigProblem, StackConfigError, keyPath, brief, quote } from './errors';
+import { ConfigProblem, StackConfigError, keyPath, brief, quote, suggest } from './errors';
+import { zodProblems } from './issues';
 import { overlaps } from './fields';
 import { checkNetworks } from './network-checks';
+import { mergeNetwork, networkLayers } from './network';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
 
@@ -24,6 +26,8 @@ export interface ValidStack {
   name: string;
   stack: StackConfig;
   profile: Profile;
+  /** Inputs that are accepted but change nothing (e.g. a node's site): said, not refused. */
+  warnings?: ConfigProblem[];
 }
 
 export interface ValidateOptions {
@@ -35,23 +39,17 @@ export interface ValidateOptions {
 
 const RESERVED_NAMESPACES = ['default', 'kube-system', 'kube-public', 'kube-node-lease'];
 
-function zodProblems(error: z.ZodError, prefix: PropertyKey[]): ConfigProblem[] {
-  return error.issues.map((i) => {
-    const path = keyPath([...prefix, ...i.path]);
-    if (i.code === 'unrecognized_keys') return { path, message: `has unknown key(s) ${i.keys.map((k) => quote(k)).join(', ')}; check the spelling against docs/configuration.md` };
-    if (i.code === 'invalid_type' && i.input === undefined)
-      return { path, message: i.message.startsWith('Invalid input') ? `is missing; it is required (${i.expected})` : i.message };
-    if (i.code === 'invalid_value' && 'values' in i) return { path, message: `is ${quote(i.input)}; it must be one of ${(i.values as unknown[]).map((v) => JSON.stringify(v)).join(', ')}` };
-    return { path, message: i.message };
-  });
-}
-
 export function validateStack(name: string, raw: Record<string, unknown>, opts: ValidateOptions, earlier: ConfigProblem[] = []): ValidStack {
   const problems: ConfigProblem[] = [...earlier];
+  const warnings: ConfigProblem[] = [];
   const add = (path: PropertyKey[], message: string) => problems.push({ path: keyPath(path), message });
+  const warn = (path: PropertyKey[], message: string) => warnings.push({ path: keyPath(path), message });
 
   for (const key of Object.keys(raw))
-    if (!(TOP_LEVEL_KEYS as string[]).includes(key)) add([key], `is not a Bulwark setting; known keys: ${TOP_LEVEL_KEYS.map((k) => `bulwark:${k}`).join(', ')}`);
+    if (!(TOP_LEVEL_KEYS as string[]).includes(key)) {
+      const near = suggest(key, TOP_LEVEL_KEYS.filter((k) => !(k in raw)));
+      add([key], `is not a Bulwark setting${near.length ? ` (did you mean bulwark:${near[0]}?)` : ''}; known keys: ${TOP_LEVEL_KEYS.map((k) => `bulwark:${k}`).join(', ')}`);
+    }
   checkControlCharacters(raw, [], add);
 
   // Parse section by section (and node by node, tenant by tenant) so one mistake hides no other.
@@ -68,14 +66,14 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
         const r = elem.safeParse(item, { reportInput: true });
         // Failed items keep their place (as holes) so later messages name the right index.
         items.push(r.success ? r.data : undefined);
-        if (!r.success) problems.push(...zodProblems(r.error, [key, i]));
+        if (!r.success) problems.push(...zodProblems(r.error, [key, i], elem));
       });
       parsed[key] = items;
       continue;
     }
     const r = field.safeParse(value, { reportInput: true });
     if (r.success) parsed[key] = r.data;
-    else problems.push(...zodProblems(r.error, [key]));
+    else problems.push(...zodProblems(r.error, [key], field));
   }
   const stack = parsed as Partial<StackConfig>;
   const nodes = (stack.nodes ?? []) as (NodeConfig | undefined)[];
@@ -86,7 +84,8 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   if (typeof stack.profile === 'string') {
     const base = opts.profiles.get(stack.profile);
     const known = [...opts.profiles.values()].filter((p) => !p.overlay).map((p) => p.name).sort();
-    if (!base || base.overlay) add(['profile'], `is ${quote(stack.profile)}, which is not a known profile; known: ${known.join(', ')}`);
+    const near = suggest(stack.profile, known);
+    if (!base || base.overlay) add(['profile'], `is ${quote(stack.profile)}, which is not a known profile${near.length ? ` (did you mean ${near[0]}?)` : ''}; known: ${known.join(', ')}`);
     else if (stack.site === 'edge') {
       const edge = opts.profiles.get('edge');
       if (!edge) add(['site'], 'is edge, but no "edge" overlay profile is installed in profiles/');
@@ -96,24 +95,69 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
 
   const cluster = stack.cluster;
   if (cluster) checkCluster(cluster, nodes, stack, add);
-  if (!stack.existingCluster) checkNodes(nodes, cluster?.allowEvenControlPlanes ?? false, add);
+  if (!stack.existingCluster) checkNodes(nodes, Array.isArray(raw.nodes) ? raw.nodes : [], cluster?.allowEvenControlPlanes ?? false, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
   // a bulwark:network that failed to parse would make every node's VLAN on its bond look orphaned: its own problems suffice
   if (!stack.existingCluster && (raw.network === undefined || stack.network)) checkNetworks(stack, nodes, add);
   if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
-  checkOidc(stack, tenants, profile, add);
+  checkOidc(stack, tenants, profile, add, raw.oidc !== undefined);
   checkPinnedFirstApply(nodes, stack, profile, opts, add);
   const breakGlass = cluster && profile && lifetimeProblem(cluster.breakGlassCertLifetime, profile.settings.breakGlassMaxLifetime, profile.name);
   if (breakGlass) add(['cluster', 'breakGlassCertLifetime'], breakGlass);
   checkWaivers(stack, profile, opts, add);
+  checkIgnoredInputs(stack, nodes, tenants, profile, opts, add, warn);
   if (stack.nodes) stack.nodes = (stack.nodes as (NodeConfig | undefined)[]).filter((n): n is NodeConfig => !!n);
   if (stack.tenants) stack.tenants = (stack.tenants as (TenantConfig | undefined)[]).filter((t): t is TenantConfig => !!t);
   if (stack.waivers) stack.waivers = stack.waivers.filter((w) => !!w);
 
   if (problems.length) throw new StackConfigError(name, problems);
-  return { name, stack: stack as StackConfig, profile: profile! };
+  return { name, stack: stack as StackConfig, profile: profile!, warnings };
+}
+
+/** Whether the profile requires a control and neither it nor the stack waives it. */
+function inForce(id: string, stack: Partial<StackConfig>, profile: Profile, opts: ValidateOptions): boolean {
+  const control = opts.catalogue.find((c) => c.id === id);
+  if (!control) return false;
+  const required = control.requiredBy.some((p) => profile.lineage.includes(p)) || profile.require.includes(id);
+  const waived = profile.waive.some((w) => w.control === id) || (stack.waivers ?? []).some((w) => w?.control === id);
+  return required && !waived;
+}
+
+/**
+ * Inputs that would be accepted and change nothing: a node's mac where no link is selected by it
+ * is refused (whoever wrote it believes it picks the NIC); tenant quotas, limits and dedicated
+ * nodes where the profile renders none (they take effect again under a stricter profile) and a
+ * node's site (Bulwark reads nothing from it yet) are warned about.
+ */
+function checkIgnoredInputs(stack: Partial<StackConfig>, nodes: (NodeConfig | undefined)[], tenants: (TenantConfig | undefined)[], profile: Profile | undefined, opts: ValidateOptions, add: Add, warn: Add): void {
+  if (profile) {
+    const byControl: [keyof TenantConfig, string, string][] = [
+      ['quota', 'tenancy.quota.defaults', 'a ResourceQuota'],
+      ['limits', 'tenancy.quota.defaults', 'a LimitRange'],
+      ['dedicatedNodes', 'tenancy.admission.dedicated-nodes', 'the admission policy that pins its pods'],
+    ];
+    for (const [key, id, what] of byControl) {
+      if (inForce(id, stack, profile, opts)) continue;
+      const why = profile.waive.some((w) => w.control === id) || (stack.waivers ?? []).some((w) => w?.control === id) ? `waives ${id}` : `does not require ${id}`;
+      tenants.forEach((t, i) => {
+        if (t && t[key] !== undefined)
+          warn(['tenants', i, key], `is set, but profile ${profile.name} ${why}, so no tenant gets ${what} and this value is ignored; remove it, or use a profile that requires the control (multi-team or stricter)`);
+      });
+    }
+  }
+  nodes.forEach((n, i) => {
+    if (!n) return;
+    if (n.site !== undefined)
+      warn(['nodes', i, 'site'], `is ${quote(n.site)}, but Bulwark configures nothing from a node's site yet; it is kept for your inventory only. To make it take effect, label the node (labels: {topology.kubernetes.io/zone: ${n.site}})`);
+    if (n.mac !== undefined && !stack.existingCluster) {
+      const net = mergeNetwork(networkLayers(n.role, stack.network, n.network, i));
+      const only = net.links.length === 1 ? net.links[0] : undefined;
+      if (!only || only.mac || only.busPath)
+        add(['nodes', i, 'mac'], `is set, but it selects a NIC only when the node's network declares exactly one link without its own mac or busPath; here ${net.links.length === 1 ? `link ${quote(only!.name)} names its own selector` : `the network declares ${net.links.length} links`}, so it would be ignored. Remove it, or give the link a network (network: {links: [{name: lan0, addresses: [...]}]})`);
+    }
+  });
 }
 
 type Add = (path: PropertyKey[], message: string) => void;
@@ -149,9 +193,20 @@ function checkCluster(cluster: StackConfig['cluster'], nodes: (NodeConfig | unde
     add(['cluster', 'networkPolicyEnforcer'], `is set, but cluster.cni is ${cluster.cni}, which Bulwark installs and configures itself; set it only with cni: none (your own CNI) or in existing-cluster mode`);
 }
 
-function checkNodes(nodes: (NodeConfig | undefined)[], allowEven: boolean, add: Add): void {
-  const cps = nodes.filter((n) => n?.role === 'controlplane');
-  if (!cps.length) add(['nodes'], 'has no node with role controlplane; a cluster needs one (or three, or five) control-plane nodes');
+/** The role a node that failed to parse still states, if it states a valid one. */
+function rawRole(item: unknown): NodeConfig['role'] | undefined {
+  const role = item && typeof item === 'object' ? (item as { role?: unknown }).role : undefined;
+  return role === 'controlplane' || role === 'worker' ? role : undefined;
+}
+
+function checkNodes(nodes: (NodeConfig | undefined)[], rawNodes: unknown[], allowEven: boolean, add: Add): void {
+  // A node with a typo elsewhere is still the control plane it says it is: its own problem is
+  // reported, and quorum is judged on every node's stated role (or not at all when one is unknown).
+  const roles = nodes.map((n, i) => n?.role ?? rawRole(rawNodes[i]));
+  const cps = roles.filter((r) => r === 'controlplane');
+  if (roles.some((r) => r === undefined)) {
+    // some node's role is unreadable: its own problem says so, quorum cannot be judged
+  } else if (!cps.length) add(['nodes'], 'has no node with role controlplane; a cluster needs one (or three, or five) control-plane nodes');
   else if (cps.length % 2 === 0 && !allowEven)
     add(['nodes'], `has ${cps.length} control-plane nodes; etcd needs an odd number for quorum (an even count tolerates no more failures than one fewer). Use ${cps.length - 1} or ${cps.length + 1}, or set bulwark:cluster.allowEvenControlPlanes: true`);
   const seen = new Map<string, number>();
@@ -231,10 +286,11 @@ function checkPinnedFirstApply(nodes: (NodeConfig | undefined)[], stack: Partial
   });
 }
 
-function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefined)[], profile: Profile | undefined, add: Add): void {
+function checkOidc(stack: Partial<StackConfig>, tenants: (TenantConfig | undefined)[], profile: Profile | undefined, add: Add, given: boolean): void {
   const oidc = stack.oidc;
   if (!oidc) {
-    if (stack.oidc === undefined && !('oidc' in stack && stack.oidc === null))
+    // given but unparsable: its own problems are reported, it is not also "missing"
+    if (!given && stack.oidc === undefined && !('oidc' in stack && stack.oidc === null))
       add(['oidc'], 'is missing; every Bulwark cluster authenticates people through the organisation\'s identity provider (see docs/oidc.md)');
     return;
   }
@@ -293,8 +349,8 @@ function checkWaivers(stack: Partial<StackConfig>, profile: Profile | undefined,
     if (!w) return;
     const control = opts.catalogue.find((c) => c.id === w.control);
     if (!control) {
-      const near = opts.catalogue.map((c) => c.id).filter((id) => id.split('.').slice(-1)[0] === w.control.split('.').slice(-1)[0] || id.startsWith(w.control.split('.')[0] + '.'));
-      add(['waivers', i, 'control'], `${quote(w.control)} is not a control id; see the posture report for ids${near.length ? ` (e.g. ${near.slice(0, 3).join(', ')})` : ''}`);
+      const near = suggest(w.control, opts.catalogue.map((c) => c.id));
+      add(['waivers', i, 'control'], `${quote(w.control)} is not a control id; ${near.length ? `did you mean ${near.join(' or ')}?` : 'list the ids with `bulwark controls`'}`);
       return;
     }
     if (seen.has(w.control)) add(['waivers', i, 'control'], `${quote(w.control)} is waived twice; keep one waiver per control`);
