@@ -54,7 +54,8 @@ function kubeconfig(server: string, ca: string, client: Pem): string {
   });
 }
 
-export async function startControlPlane(opts: { dir: string; flags: ComponentFlags; files: TalosApiServerFiles; secrets: SecretsBundle; tools: Tools }): Promise<ControlPlane> {
+/** `serverIps`: more addresses in the API server's certificate (where nodes in their own network namespaces reach it). */
+export async function startControlPlane(opts: { dir: string; flags: ComponentFlags; files: TalosApiServerFiles; secrets: SecretsBundle; tools: Tools; serverIps?: string[] }): Promise<ControlPlane> {
   const { dir, flags, files, secrets, tools } = opts;
   const root = join(dir, 'root');
   const local = (p: string) => join(root, p);
@@ -79,7 +80,7 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
     issue(etcdCa, { subject: 'CN=kube-apiserver-etcd-client', client: true }),
     issue(k8sCa, {
       subject: 'CN=kube-apiserver', server: true,
-      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1'],
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1', ...(opts.serverIps ?? [])],
     }),
     issue(k8sCa, { subject: 'O=system:masters, CN=apiserver-kubelet-client', client: true }),
     issue(aggCa, { subject: 'CN=front-proxy-client', client: true }),
