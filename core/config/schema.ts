@@ -10,6 +10,7 @@ import {
 } from './fields';
 import { discoverySchema, registriesSchema } from './airgap';
 import { networkSchema, roleNetworkSchema } from './network';
+import { patchListSchema, patchesSchema } from './patches';
 
 const diskSelector = z
   .strictObject({
@@ -55,6 +56,8 @@ export const nodeSchema = z
       .optional(),
     /** Static addresses, bonds, VLANs, DNS, NTP, hostname (core/config/network.ts), laid over bulwark:network. */
     network: networkSchema.optional(),
+    /** Talos config patches for this node, after bulwark:patches' all and role patches (core/config/patches.ts). */
+    patches: patchListSchema,
   })
   .refine((n) => !(n.installDisk && n.diskSelector), { error: 'has both installDisk and diskSelector; give exactly one', path: ['installDisk'] })
   .refine((n) => n.installDisk || n.diskSelector, { error: 'has neither installDisk nor diskSelector; give one, e.g. installDisk: /dev/sda', path: ['installDisk'] });
@@ -185,6 +188,8 @@ export const stackSchema = z.strictObject({
   discovery: discoverySchema.default({ enabled: true, endpoint: 'https://discovery.talos.dev/' }),
   /** Networking every node, or every node of a role, shares: {all, controlplane, worker} (core/config/network.ts). */
   network: roleNetworkSchema.optional(),
+  /** Talos config patches, applied last: {all, controlplane, worker} (core/config/patches.ts). */
+  patches: patchesSchema.default({ all: [], controlplane: [], worker: [] }),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),
 });
 

@@ -120,6 +120,16 @@ export interface Dependency {
   detail: string;
 }
 
+/**
+ * A place in a node's rendered Talos documents: the document (`v1alpha1`, a kind, or `kind/name`) and the
+ * path in it; a `{key, value}` step picks the list element whose `key` is `value`. An empty path is the
+ * whole document.
+ */
+export interface ConfigPath {
+  doc: string;
+  path: (string | { key: string; value: string })[];
+}
+
 export interface Control {
   /** Stable id, `<layer>.<area>.<what>`, used by waivers and reports. */
   id: string;
@@ -134,4 +144,9 @@ export interface Control {
   contribute: (ctx: ControlContext) => Contribution;
   /** What else the control needs to take effect; any unmet dependency withholds "enforced". */
   dependsOn?: (ctx: ControlContext) => Dependency[];
+  /**
+   * Paths of a node's config this control owns beyond those its contribution's slots land in (which
+   * core/render/patch-effects.ts derives): a config patch that changes one undoes the control.
+   */
+  ownsPaths?: (ctx: ControlContext, node: NodeConfig) => ConfigPath[];
 }

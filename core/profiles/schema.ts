@@ -42,6 +42,11 @@ export const profileSettingsSchema = z.strictObject({
    * before it expires): caps bulwark:cluster.breakGlassCertLifetime and `npm run break-glass`.
    */
   breakGlassMaxLifetime: duration,
+  /**
+   * A config patch (bulwark:patches) that changes a place a control owns: `allowed` (the posture then
+   * reports the control not enforced, naming the patch) or `forbidden` (the render refuses the patch).
+   */
+  securityOwnedPatches: z.enum(['allowed', 'forbidden']),
 });
 
 export type ProfileSettings = z.infer<typeof profileSettingsSchema>;

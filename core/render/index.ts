@@ -22,6 +22,7 @@ import { ClusterPlan, buildPlan } from './plan';
 import { emitYaml } from './yaml-emit';
 import { BootMedia, bootMedia } from './boot-media';
 import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
+import { stackPatcher } from './patches-stack';
 import { configPreview, secretNeedles } from '../ops/config-preview';
 
 export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
@@ -86,6 +87,8 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const ctx = controlContext(stack, v.profile);
   const decisions = decideControls(opts.catalogue ?? CATALOGUE, ctx);
   const plan = buildPlan(decisions, ctx);
+  // config patches apply last; the posture is the patched configs' (core/render/patches-stack.ts)
+  const patcher = stackPatcher(v, decisions, plan, ctx);
   const authentication = plan.controlPlane.authentication?.value ?? authenticationConfiguration(undefined);
   const controlPlaneSchedulable = !stack.nodes.some((n) => n.role === 'worker');
 
@@ -109,7 +112,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     const inputs: MachineInputs = {
       stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
     };
-    const docs = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
+    const docs = patcher.apply(node, stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml));
     return {
       name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer,
       bootMedia: bootMedia(stack.imageFactory, sch.id, stack.cluster.talosVersion, machine.secureboot), config: toYamlDocs(docs, yaml),
@@ -117,6 +120,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     };
   });
 
+  const patchedDecisions = patcher.decisions();
   const objects = sortObjects(plan.objects.map((o) => o.object));
   const tenantObjects = new Map<string, K8sObject[]>();
   for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));
@@ -131,7 +135,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };
   }
   const posture = buildPosture(
-    v, decisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
+    v, patchedDecisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
     verificationFor(opts.verification, v.name),
   );
   const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
@@ -145,7 +149,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     kubeconfig: kc ? toYaml(kc) : undefined,
     posture,
     operations: effectiveOperations(stack.operations, plan.operations),
-    decisions,
+    decisions: patchedDecisions,
     plan,
   };
 }
