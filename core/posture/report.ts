@@ -166,7 +166,7 @@ export function postureMarkdown(p: PostureReport): string {
   for (const c of p.controls) {
     const status = c.status === 'waived' ? `waived (${c.by})` : c.status;
     const refs = Object.entries(c.references).map(([k, v]) => `${k.toUpperCase()} ${v.join(', ')}`).join('; ');
-    const judged = c.verified ? `${c.verified} (${(c.judges ?? []).join(', ')})` : '—';
+    const judged = c.verified ? `${c.verified} (${(c.judges ?? []).join(', ')})` : 'not verified here';
     L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${judged} | ${esc(c.title)} | ${esc(refs)} |`);
   }
   const withheld = p.controls.filter((c) => c.status === 'depends' || c.status === 'not-applied');
