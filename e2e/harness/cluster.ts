@@ -1,7 +1,7 @@
 /**
  * A real control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler) on loopback,
- * started with the command lines and files Talos's own controllers compute from the rendered machine config
- * (talos-files.ts; etcd's flags from core/cis/model.ts componentFlags, as Talos runs etcd as a service).
+ * started with the command lines and files Talos's own controllers (and, for etcd, machined's etcd service)
+ * compute from the rendered machine config (talos-files.ts).
  *
  * What changes off-Talos, and only that:
  * - every Talos path (/system/..., /var/lib/etcd, /var/log/audit/..., /etc/bulwark/...) is the same
@@ -9,9 +9,11 @@
  * - addresses and ports: bind-address 127.0.0.1 and free ports (apiserver --secure-port, controller
  *   manager/scheduler --secure-port, which Talos leaves at their defaults), etcd-servers to our etcd;
  *   --advertise-address 127.0.0.1 is added (Talos derives it from the node address);
- * - etcd's listen/advertise/initial-cluster URLs, which Talos builds from the node's addresses,
- *   are added for 127.0.0.1 (peer URL over https with the peer certificate, as Talos does).
- * No hardening flag is dropped.
+ * - etcd's listen/advertise/initial-cluster URLs, which Talos builds from the node's addresses: every
+ *   https://<address>:<port> in them becomes https://127.0.0.1:<a free port, one per Talos port>; etcd runs
+ *   with Talos's own PKI files (its server certificate names 127.0.0.1 and localhost).
+ * No flag is dropped or added to etcd; the kube-apiserver's etcd client certificate is issued here from the
+ * bundle's etcd CA (Talos issues it the same way; talos-compute does not write the API server's secrets).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -24,6 +26,7 @@ import { TALOS_PATHS } from '../../core/talos/defaults';
 import { Identity, Kube, probe } from './kube';
 import { Pem, issue } from './pki';
 import { Proc, freePort, run, start, stop, waitFor } from './proc';
+import { flagsOf } from '../../test/talos/talosctl';
 import type { TalosApiServerFiles } from './talos-files';
 import type { Tools } from './tools';
 
@@ -54,6 +57,32 @@ function kubeconfig(server: string, ca: string, client: Pem): string {
   });
 }
 
+/**
+ * Talos's etcd command line on loopback: paths under the temp root, and each https://<address>:<port> (the node's
+ * address or 0.0.0.0) on 127.0.0.1 with a free port per Talos port. The client port is the one Talos advertises.
+ */
+async function loopbackEtcd(talosArgs: string[], local: (p: string) => string): Promise<{ args: string[]; flags: Record<string, string>; clientPort: number; dataDir: string }> {
+  const urlRe = /https:\/\/(\[[^\]]+\]|[^:/,]+):(\d+)/g;
+  const ports = new Map<string, number>();
+  for (const a of talosArgs) for (const m of a.matchAll(urlRe)) if (!ports.has(m[2])) ports.set(m[2], await freePort());
+  const args = talosArgs.map((a) => {
+    const m = a.match(/^--([^=]+)=(.*)$/s);
+    if (!m) throw new Error(`etcd argument from Talos is not --flag=value: ${a}`);
+    const value = m[2].startsWith('/') ? local(m[2]) : m[2].replace(urlRe, (_u, _h, port: string) => `https://127.0.0.1:${ports.get(port)}`);
+    return `--${m[1]}=${value}`;
+  });
+  const talosFlags = flagsOf(['etcd', ...talosArgs]);
+  const one = (f: string) => {
+    const v = talosFlags[f];
+    if (v?.length !== 1) throw new Error(`Talos's etcd command line has ${v?.length ?? 0} --${f}, expected one`);
+    return v[0];
+  };
+  const client = one('advertise-client-urls').match(/:(\d+)$/);
+  if (!client) throw new Error(`--advertise-client-urls=${one('advertise-client-urls')}: no port`);
+  const flags = Object.fromEntries(Object.entries(flagsOf(['etcd', ...args])).map(([k, vs]) => [k, vs.join(',')]));
+  return { args, flags, clientPort: ports.get(client[1])!, dataDir: one('data-dir') };
+}
+
 /** `serverIps`: more addresses in the API server's certificate (where nodes in their own network namespaces reach it). */
 export async function startControlPlane(opts: { dir: string; flags: ComponentFlags; files: TalosApiServerFiles; secrets: SecretsBundle; tools: Tools; serverIps?: string[] }): Promise<ControlPlane> {
   const { dir, flags, files, secrets, tools } = opts;
@@ -71,12 +100,9 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
   const saKey = fromB64(secrets.certs.k8sserviceaccount.key);
   const saPub = createPublicKey(saKey).export({ type: 'spki', format: 'pem' }) as string;
 
-  const [ep, pp, ap, cmp, sp] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+  const [ap, cmp, sp] = await Promise.all([freePort(), freePort(), freePort()]);
   const server = `https://127.0.0.1:${ap}`;
-  const loop = { dns: ['localhost'], ips: ['127.0.0.1'] };
-  const [etcdServer, etcdPeer, etcdClient, apiserverCert, kubeletClient, frontProxy, admin, cm, sched] = await Promise.all([
-    issue(etcdCa, { subject: 'CN=etcd', server: true, client: true, ...loop }),
-    issue(etcdCa, { subject: 'CN=etcd-peer', server: true, client: true, ...loop }),
+  const [etcdClient, apiserverCert, kubeletClient, frontProxy, admin, cm, sched] = await Promise.all([
     issue(etcdCa, { subject: 'CN=kube-apiserver-etcd-client', client: true }),
     issue(k8sCa, {
       subject: 'CN=kube-apiserver', server: true,
@@ -124,27 +150,14 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
     clientConnection: { kubeconfig: local(schedKubeconfig) },
   }));
 
-  put('/system/secrets/etcd/ca.crt', etcdCa.crt);
-  put('/system/secrets/etcd/server.crt', etcdServer.crt);
-  put('/system/secrets/etcd/server.key', etcdServer.key);
-  put('/system/secrets/etcd/peer.crt', etcdPeer.crt);
-  put('/system/secrets/etcd/peer.key', etcdPeer.key);
-  mkdirSync(local(flags.etcd['data-dir']), { recursive: true, mode: 0o700 });
+  for (const [talosPath, content] of Object.entries(files.etcdPki)) put(talosPath, content);
   put('/admin/admin.crt', admin.crt);
   put('/admin/admin.key', admin.key);
 
   // ---- command lines ----------------------------------------------------------------------------
-  const etcdArgs = {
-    ...localise(flags.etcd),
-    name: 'e2e',
-    'listen-client-urls': `https://127.0.0.1:${ep}`,
-    'advertise-client-urls': `https://127.0.0.1:${ep}`,
-    'listen-peer-urls': `https://127.0.0.1:${pp}`,
-    'initial-advertise-peer-urls': `https://127.0.0.1:${pp}`,
-    'initial-cluster': `e2e=https://127.0.0.1:${pp}`,
-    'initial-cluster-state': 'new',
-    'log-level': 'warn',
-  };
+  const etcd = await loopbackEtcd(files.etcdArgs, local);
+  const ep = etcd.clientPort;
+  mkdirSync(local(etcd.dataDir), { recursive: true, mode: 0o700 });
   const apiArgs = {
     ...localise(flags.apiserver),
     'bind-address': '127.0.0.1',
@@ -170,9 +183,9 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
     for (const p of [...procs].reverse()) await stop(p);
   };
   try {
-    const etcd = start('etcd', tools.etcd, toArgs(etcdArgs), logs.etcd);
-    procs.push(etcd);
-    await waitFor('etcd health', async () => (await etcdctl(['endpoint', 'health'])).code === 0, 60_000, etcd);
+    const etcdProc = start('etcd', tools.etcd, etcd.args, logs.etcd);
+    procs.push(etcdProc);
+    await waitFor('etcd health', async () => (await etcdctl(['endpoint', 'health'])).code === 0, 60_000, etcdProc);
     const api = start('kube-apiserver', tools.apiserver, toArgs(apiArgs), logs.apiserver);
     procs.push(api);
     await waitFor('kube-apiserver /readyz', async () => (await kube.request(adminId, 'GET', '/readyz')).status === 200, 120_000, api);
@@ -189,7 +202,7 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
   }
   return {
     dir, server, caPem: k8sCa.crt, admin: adminId, kube, auditLog: local(TALOS_PATHS.auditLog),
-    args: { apiserver: apiArgs, controllermanager: cmArgs, scheduler: schedArgs, etcd: etcdArgs },
+    args: { apiserver: apiArgs, controllermanager: cmArgs, scheduler: schedArgs, etcd: etcd.flags },
     etcdctl, logs, stop: stopAll,
   };
 }

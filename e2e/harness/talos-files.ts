@@ -1,14 +1,14 @@
 /**
- * The control plane Talos would run for a rendered machine config: the kube-apiserver, controller manager and
- * scheduler command lines and the files Talos writes for them, as Talos's own controllers compute them
- * (e2e/tools/talos-compute, via test/talos/talosctl.ts). Nothing here translates Talos by hand; two inputs come
+ * The control plane Talos would run for a rendered machine config: the etcd, kube-apiserver, controller manager and
+ * scheduler command lines and the files Talos writes for them (etcd's PKI included), as Talos's own controllers and
+ * etcd service compute them (e2e/tools/talos-compute, via test/talos/talosctl.ts). Nothing here translates Talos by hand; two inputs come
  * from the rendered YAML itself: the encryption keys (talos-compute never prints them) and, on contract 1.13,
  * the authentication config, which is a machine file Talos writes as given.
  */
 import { parse, parseAllDocuments } from 'yaml';
 import type { ComponentFlags } from '../../core/cis/model';
 import type { TalosLine } from '../../core/talos/defaults';
-import { computeControlPlane, flagsOf } from '../../test/talos/talosctl';
+import { computeWithEtcdPki, flagsOf } from '../../test/talos/talosctl';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
@@ -21,6 +21,10 @@ export interface TalosApiServerFiles {
   authorization: Doc;
   /** The KubeSchedulerConfiguration Talos writes (its kubeconfig path is a Talos path). */
   schedulerConfig: Doc;
+  /** etcd's command line after the binary, exactly as machined's etcd service builds it (node addresses in it). */
+  etcdArgs: string[];
+  /** Talos path -> content of every file Talos's etcd PKI controller writes (/system/secrets/etcd/...). */
+  etcdPki: Record<string, string>;
 }
 
 export function machineDocs(config: string): Doc[] {
@@ -53,13 +57,17 @@ function encryptionKeys(docs: Doc[], contract: string): Map<string, string> {
 export function talosControlPlane(
   config: string, contract: string, line: TalosLine, node: { name: string; address: string }, model: ComponentFlags,
 ): { flags: ComponentFlags; files: TalosApiServerFiles } {
-  const computed = computeControlPlane(line, config, node.name, node.address.split('/')[0]);
+  const { computed, etcdPki } = computeWithEtcdPki(line, config, node.name, node.address.split('/')[0]);
   const cmd = (pod: string) => {
     const p = computed.staticPods[pod];
     if (!p) throw new Error(`Talos computed no ${pod} static pod`);
     return single(p.spec.containers[0].command);
   };
-  const flags: ComponentFlags = { ...model, apiserver: cmd('kube-apiserver'), controllermanager: cmd('kube-controller-manager'), scheduler: cmd('kube-scheduler') };
+  // etcd merges a repeated flag (Talos 1.14 passes --feature-gates twice): one comma-joined value, as the model has it
+  const etcd = Object.fromEntries(Object.entries(flagsOf(['etcd', ...computed.etcd.args])).map(([k, vs]) => [k, vs.join(',')]));
+  const flags: ComponentFlags = {
+    ...model, apiserver: cmd('kube-apiserver'), controllermanager: cmd('kube-controller-manager'), scheduler: cmd('kube-scheduler'), etcd,
+  };
   const file = (name: string): Doc => {
     const f = computed.files[name];
     if (f === undefined) throw new Error(`Talos wrote no ${name}`);
@@ -93,6 +101,8 @@ export function talosControlPlane(
       authentication,
       authorization: file('kube-apiserver/authorization-config.yaml'),
       schedulerConfig: file('kube-scheduler/scheduler-config.yaml'),
+      etcdArgs: computed.etcd.args,
+      etcdPki,
     },
   };
 }
