@@ -46,6 +46,8 @@ export interface MachineContribution {
   nodeTaints?: { key: string; value?: string; effect: string }[];
   /** Talos: the runtime seccomp profile as the default for every container. */
   defaultRuntimeSeccomp?: boolean;
+  /** Talos's host firewall: ingress blocked but for the cluster's ports from its subnets and admin networks (render/machine/firewall.ts). */
+  hostFirewall?: boolean;
 }
 
 /** What a control adds to the control plane (rendered only into control-plane configs). */
@@ -93,7 +95,7 @@ export interface Contribution {
   notes?: string[];
   /**
    * Settings Talos itself enforces that this control relies on (and that Talos refuses to let
-   * a config change): stated as evidence, checked against core/talos/defaults.ts by tests.
+   * a config change): stated as evidence, judged against Talos's computed output by test/talos/computed.test.ts.
    */
   talosProvides?: string[];
 }

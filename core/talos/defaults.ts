@@ -213,7 +213,11 @@ export function kubeletDefaults(defaultRuntimeSeccomp: boolean): { config: Recor
   };
 }
 
-/** Sysctls Talos's KSPP package already sets (pkg/kernel/kspp/kspp.go). */
+/**
+ * Sysctls the catalogue leaves to Talos (os.kernel.kspp-sysctls sets only what Talos does not). Kept here, not read
+ * from Talos, because the catalogue's choice rests on it; test/talos/computed.test.ts checks that Talos's
+ * KernelParamDefaultsController still sets each of them, on both lines.
+ */
 export const TALOS_KSPP_SYSCTLS: Record<string, string> = {
   'dev.tty.ldisc_autoload': '0',
   'dev.tty.legacy_tiocsti': '0',
@@ -232,9 +236,6 @@ export const TALOS_KSPP_SYSCTLS: Record<string, string> = {
   'user.max_user_namespaces': '0',
   'vm.unprivileged_userfaultfd': '0',
 };
-
-/** Kernel arguments Talos boots with by default (init_on_alloc, slab_nomerge and pti are checked at boot). */
-export const TALOS_KERNEL_ARGS = ['init_on_alloc=1', 'slab_nomerge', 'pti=on'];
 
 /**
  * The effective flags of a component: Talos defaults, then ours (overwrite, or comma-merged for

@@ -22,7 +22,6 @@ import { stringify } from 'yaml';
 import type { ComponentFlags } from '../../core/cis/model';
 import type { SecretsBundle } from '../../core/secrets/bundle';
 import { fromB64 } from '../../core/secrets/bundle';
-import { TALOS_PATHS } from '../../core/talos/defaults';
 import { Identity, Kube, probe } from './kube';
 import { Pem, issue } from './pki';
 import { Proc, freePort, run, start, stop, waitFor } from './proc';
@@ -115,39 +114,46 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
     issue(k8sCa, { subject: 'CN=system:kube-scheduler', client: true }),
   ]);
 
-  // ---- files at their Talos paths (under root/) --------------------------------------------------
-  const s = TALOS_PATHS.apiServerSecrets;
-  put(`${s}/ca.crt`, k8sCa.crt);
-  put(`${s}/etcd-client-ca.crt`, etcdCa.crt);
-  put(`${s}/etcd-client.crt`, etcdClient.crt);
-  put(`${s}/etcd-client.key`, etcdClient.key);
-  put(`${s}/apiserver.crt`, apiserverCert.crt);
-  put(`${s}/apiserver.key`, apiserverCert.key);
-  put(`${s}/apiserver-kubelet-client.crt`, kubeletClient.crt);
-  put(`${s}/apiserver-kubelet-client.key`, kubeletClient.key);
-  put(`${s}/front-proxy-client.crt`, frontProxy.crt);
-  put(`${s}/front-proxy-client.key`, frontProxy.key);
-  put(`${s}/aggregator-ca.crt`, aggCa.crt);
-  put(`${s}/service-account.pub`, saPub);
-  put(`${s}/service-account.key`, saKey);
-  put(TALOS_PATHS.encryptionConfig, stringify(files.encryption));
-  put(TALOS_PATHS.admissionConfig, stringify(files.admission));
-  put(TALOS_PATHS.auditPolicy, stringify(files.auditPolicy));
-  put(TALOS_PATHS.authorizationConfig, stringify(files.authorization));
+  // ---- files at the Talos paths Talos's command lines name (under root/) -------------------------
+  const flag = (component: string, f: Record<string, string>) => (name: string) => {
+    if (!f[name]) throw new Error(`Talos's ${component} command line has no --${name}`);
+    return f[name];
+  };
+  const api = flag('kube-apiserver', flags.apiserver);
+  put(api('client-ca-file'), k8sCa.crt);
+  put(api('etcd-cafile'), etcdCa.crt);
+  put(api('etcd-certfile'), etcdClient.crt);
+  put(api('etcd-keyfile'), etcdClient.key);
+  put(api('tls-cert-file'), apiserverCert.crt);
+  put(api('tls-private-key-file'), apiserverCert.key);
+  put(api('kubelet-client-certificate'), kubeletClient.crt);
+  put(api('kubelet-client-key'), kubeletClient.key);
+  put(api('proxy-client-cert-file'), frontProxy.crt);
+  put(api('proxy-client-key-file'), frontProxy.key);
+  put(api('requestheader-client-ca-file'), aggCa.crt);
+  put(api('service-account-key-file'), saPub);
+  put(api('service-account-signing-key-file'), saKey);
+  put(api('encryption-provider-config'), stringify(files.encryption));
+  put(api('admission-control-config-file'), stringify(files.admission));
+  put(api('audit-policy-file'), stringify(files.auditPolicy));
+  // Talos 1.13 drops --authorization-config when extra args name an authorization mode
+  if (flags.apiserver['authorization-config']) put(flags.apiserver['authorization-config'], stringify(files.authorization));
   const authnPath = flags.apiserver['authentication-config'];
   if (authnPath) put(authnPath, stringify(files.authentication));
-  mkdirSync(dirname(local(TALOS_PATHS.auditLog)), { recursive: true });
+  const auditLog = api('audit-log-path');
+  mkdirSync(dirname(local(auditLog)), { recursive: true });
 
-  const cmDir = dirname(flags.controllermanager.kubeconfig);
-  put(`${cmDir}/kubeconfig`, kubeconfig(server, k8sCa.crt, cm));
-  put(`${cmDir}/ca.crt`, k8sCa.crt);
-  put(`${cmDir}/ca.key`, k8sCa.key);
-  put(`${cmDir}/service-account.key`, saKey);
-  const schedKubeconfig = flags.scheduler['authentication-kubeconfig'];
-  put(schedKubeconfig, kubeconfig(server, k8sCa.crt, sched));
-  put(flags.scheduler.config, stringify({
+  const cmFlag = flag('kube-controller-manager', flags.controllermanager);
+  for (const k of ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig']) put(cmFlag(k), kubeconfig(server, k8sCa.crt, cm));
+  put(cmFlag('root-ca-file'), k8sCa.crt);
+  put(cmFlag('cluster-signing-cert-file'), k8sCa.crt);
+  put(cmFlag('cluster-signing-key-file'), k8sCa.key);
+  put(cmFlag('service-account-private-key-file'), saKey);
+  const schedFlag = flag('kube-scheduler', flags.scheduler);
+  for (const k of ['authentication-kubeconfig', 'authorization-kubeconfig']) put(schedFlag(k), kubeconfig(server, k8sCa.crt, sched));
+  put(schedFlag('config'), stringify({
     apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', ...files.schedulerConfig,
-    clientConnection: { kubeconfig: local(schedKubeconfig) },
+    clientConnection: { kubeconfig: local(schedFlag('authentication-kubeconfig')) },
   }));
 
   for (const [talosPath, content] of Object.entries(files.etcdPki)) put(talosPath, content);
@@ -173,8 +179,8 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
   const kube = new Kube(server, k8sCa.crt);
   const adminId: Identity = { name: 'admin (O=system:masters client certificate)', cert: admin.crt, key: admin.key };
   const etcdctl = (args: string[]) => run(tools.etcdctl, [
-    '--endpoints', `https://127.0.0.1:${ep}`, '--cacert', local('/system/secrets/etcd/ca.crt'),
-    '--cert', local(`${s}/etcd-client.crt`), '--key', local(`${s}/etcd-client.key`), ...args,
+    '--endpoints', `https://127.0.0.1:${ep}`, '--cacert', local(api('etcd-cafile')),
+    '--cert', local(api('etcd-certfile')), '--key', local(api('etcd-keyfile')), ...args,
   ], { timeoutMs: 30_000 });
 
   const stopAll = async () => {
@@ -201,7 +207,7 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
     throw e;
   }
   return {
-    dir, server, caPem: k8sCa.crt, admin: adminId, kube, auditLog: local(TALOS_PATHS.auditLog),
+    dir, server, caPem: k8sCa.crt, admin: adminId, kube, auditLog: local(auditLog),
     args: { apiserver: apiArgs, controllermanager: cmArgs, scheduler: schedArgs, etcd: etcd.flags },
     etcdctl, logs, stop: stopAll,
   };

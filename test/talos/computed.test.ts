@@ -14,7 +14,9 @@ import { renderStack } from '../../core/render/index';
 import { argsOf } from '../../core/render/machine/inputs';
 import { kubeProxyConfiguration } from '../../core/render/machine/multidoc';
 import { cisChecks, testSecrets } from '../helpers';
-import { type Computed, absentComputeJudges, computeControlPlane, flagsOf, judgesRequired } from './talosctl';
+import { TALOS_KSPP_SYSCTLS } from '../../core/talos/defaults';
+import { judgeClaim } from './claims';
+import { type Computed, absentComputeJudges, computeControlPlane, computeWithEtcdPki, flagsOf, judgesRequired } from './talosctl';
 import { type Variant, variants } from './variants';
 
 interface Accepted {
@@ -106,14 +108,17 @@ interface Case {
   node: NodeConfig;
   config: string;
   computed: Computed | Error;
+  etcdPki: Record<string, string>;
 }
 
 const used = new Set<Accepted>();
 
 /** Every secret of the test bundle, as it could appear in talos-compute's output (as is, and PEMs decoded). */
 let secretValues: Array<[string, string]> = [];
+let kubernetesCaPem = '';
 beforeAll(async () => {
   const b = await testSecrets();
+  kubernetesCaPem = Buffer.from(b.certs.k8s.crt, 'base64').toString('utf8');
   const pem = (k: string) => Buffer.from(k, 'base64').toString('utf8').split('\n').filter((l) => l && !l.startsWith('-----'))[0];
   secretValues = [
     ['the bootstrap token secret', b.secrets.bootstraptoken.split('.')[1]],
@@ -140,12 +145,13 @@ if (absentComputeJudges.length && !judgesRequired) {
     return rendered.nodes.filter((n) => n.role === 'controlplane').map((n) => {
       const node = v.valid.stack.nodes.find((x) => x.name === n.name)!;
       let computed: Computed | Error;
+      let etcdPki: Record<string, string> = {};
       try {
-        computed = computeControlPlane(v.line, n.config, n.name, node.address.split('/')[0]);
+        ({ computed, etcdPki } = computeWithEtcdPki(v.line, n.config, n.name, node.address.split('/')[0]));
       } catch (e) {
         computed = e as Error;
       }
-      return { v, node, config: n.config, computed, rendered };
+      return { v, node, config: n.config, computed, etcdPki, rendered };
     });
   };
 
@@ -204,6 +210,17 @@ if (absentComputeJudges.length && !judgesRequired) {
         for (const check of cis) {
           const [m, g] = [evaluateCheck(check, modelProcs), evaluateCheck(check, talosProcs)];
           if (m.outcome !== g.outcome) problems.push(`${c.node.name}: CIS ${check.id}: model ${m.outcome} (${m.detail}), Talos ${g.outcome} (${g.detail})`);
+        }
+        // what the catalogue leaves to Talos, and the posture's "enforced by Talos" evidence, hold in Talos's output
+        for (const [k, want] of Object.entries(TALOS_KSPP_SYSCTLS)) {
+          const got = t.kernelParams[`proc.sys.${k}`];
+          if (got !== want) problems.push(`${c.node.name}: sysctl ${k}: the catalogue leaves it to Talos (${want}), Talos sets ${got ?? 'nothing'}`);
+        }
+        for (const [id, contribution] of c.rendered.plan.contributions) {
+          for (const claim of contribution.talosProvides ?? []) {
+            const wrong = judgeClaim(claim, t, c.etcdPki, kubernetesCaPem);
+            if (wrong) problems.push(`${c.node.name}: ${id} claims "enforced by Talos: ${claim}"; ${wrong}`);
+          }
         }
         const kubeletLeaves: string[] = [];
         leafDiffs(model.kubeletConfig, t.kubelet.config, 'kubelet-config', kubeletLeaves);

@@ -72,6 +72,10 @@ export interface Computed {
   manifests: Array<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** etcd's command line after the binary, as machined's etcd service builds it, and the PKI files Talos wrote */
   etcd: { args: string[]; pkiFiles: string[] };
+  /** the sysctls Talos sets by default on a metal node (`proc.sys.<name>` -> value), KSPP's included */
+  kernelParams: Record<string, string>;
+  /** the kernel arguments machined refuses to boot without (pkg/kernel/kspp) */
+  ksppBootArgs: string[];
 }
 
 /** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */

@@ -40,15 +40,19 @@ import (
 
 	etcdctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/etcd"
 	k8sctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/k8s"
+	runtimectrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/runtime"
 	secretsctrl "github.com/siderolabs/talos/internal/app/machined/pkg/controllers/secrets"
+	v1alpha1runtime "github.com/siderolabs/talos/internal/app/machined/pkg/runtime"
 	"github.com/siderolabs/talos/internal/app/machined/pkg/system/services"
 	"github.com/siderolabs/talos/internal/pkg/selinux"
+	"github.com/siderolabs/talos/pkg/kernel/kspp"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/constants"
 	"github.com/siderolabs/talos/pkg/machinery/resources/config"
 	etcdres "github.com/siderolabs/talos/pkg/machinery/resources/etcd"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
 	"github.com/siderolabs/talos/pkg/machinery/resources/network"
+	runtimeres "github.com/siderolabs/talos/pkg/machinery/resources/runtime"
 	timeres "github.com/siderolabs/talos/pkg/machinery/resources/time"
 	"github.com/siderolabs/talos/pkg/machinery/resources/v1alpha1"
 )
@@ -60,6 +64,11 @@ type output struct {
 	Kubelet    *kubelet          `json:"kubelet"`
 	Manifests  []map[string]any  `json:"manifests"`
 	Etcd       *etcdOut          `json:"etcd"`
+	// KernelParams are the sysctls Talos sets by default on a metal node (KernelParamDefaultsController, KSPP's
+	// included), key as Talos names them (proc.sys.<a.b>) -> value.
+	KernelParams map[string]string `json:"kernelParams"`
+	// KSPPBootArgs are the kernel command-line arguments machined refuses to boot without (kspp.go).
+	KSPPBootArgs []string `json:"ksppBootArgs"`
 }
 
 type etcdOut struct {
@@ -181,7 +190,7 @@ func collect(ctx context.Context, st state.State, logs *observer.ObservedLogs) (
 			last, stableSince = string(b), time.Now()
 		}
 		ready := out.StaticPods[k8s.APIServerID] != nil && out.Kubelet != nil && len(out.Manifests) > 0 && len(out.Files) > 0 &&
-			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0
+			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0 && len(out.KernelParams) > 0
 		if ready && time.Since(stableSince) > 300*time.Millisecond {
 			return out, nil
 		}
@@ -231,7 +240,15 @@ func failures(logs *observer.ObservedLogs) error {
 }
 
 func snapshot(ctx context.Context, st state.State) (*output, error) {
-	out := &output{StaticPods: map[string]any{}, Files: map[string]string{}}
+	out := &output{StaticPods: map[string]any{}, Files: map[string]string{}, KernelParams: map[string]string{},
+		KSPPBootArgs: kspp.RequiredKSPPKernelParameters.Strings()}
+	params, err := safe.StateListAll[*runtimeres.KernelParamDefaultSpec](ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	for p := range params.All() {
+		out.KernelParams[p.Metadata().ID()] = p.TypedSpec().Value
+	}
 	pods, err := safe.StateListAll[*k8s.StaticPod](ctx, st)
 	if err != nil {
 		return nil, err
@@ -289,6 +306,7 @@ func etcdControllers() []controller.Controller {
 		etcdctrl.NewConfigController(),
 		&etcdctrl.SpecController{},
 		&etcdctrl.PKIController{},
+		&runtimectrl.KernelParamDefaultsController{V1Alpha1Mode: v1alpha1runtime.ModeMetal},
 	}
 }
 
