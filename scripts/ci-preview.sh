@@ -2,7 +2,8 @@
 # Backticks in single quotes are Markdown, not command substitution:
 # shellcheck disable=SC2016
 # Bulwark pull-request preview for any CI system: for every stack the change touches, the posture
-# diff and `pulumi preview --diff` (with the policy pack), written as one Markdown comment.
+# diff and `pulumi preview --diff` (with the policy pack), written as one Markdown comment; each
+# stack's preview starts with its nodes' configuration changes, one setting per line, secrets redacted.
 # .github/workflows/bulwark-preview.yml runs this same script. See docs/ci.md.
 #
 # Run from the repository root after `npm ci`, with the Pulumi CLI on PATH. Settings (environment only):
@@ -123,9 +124,16 @@ run_checks() {
           pulumi preview --diff --non-interactive --color never --stack "$s" "${policy_args[@]+"${policy_args[@]}"}"
       } >"$file" 2>&1 || rc=$?
       if [[ $rc -eq 0 ]]; then summary="preview succeeded"; else summary="<b>preview failed</b> (exit $rc)"; status=1; fi
+      withheld=0 changes=""
+      grep -qE 'PRIVATE KEY|LS0tLS1CRUdJTi|\b[a-z0-9]{6}\.[a-z0-9]{16}\b' "$file" && withheld=1
       {
+        # Each node's configuration change, by setting (the program redacts its secrets), shown open.
+        if [[ $withheld == 0 ]]; then
+          changes="$(npx --no-install ts-node --transpile-only cli/preview-node-changes.ts <"$file")" || log "$s: could not summarise the node configuration changes"
+          [[ -n "${changes:-}" ]] && printf '\n`%s`: %s\n' "$s" "$changes"
+        fi
         printf '\n<details><summary><code>%s</code>: %s</summary>\n\n' "$s" "$summary"
-        if grep -qE 'PRIVATE KEY|LS0tLS1CRUdJTi|\b[a-z0-9]{6}\.[a-z0-9]{16}\b' "$file"; then
+        if [[ $withheld == 1 ]]; then
           # Neither in the comment nor in the job log: both are readable by everyone with read access.
           log "$s: preview output looks like it contains key material or a token; withheld (reproduce with pulumi preview --diff locally)"
           printf 'Output withheld from this comment and the job log: it contains what looks like key material or a token. Mark the value secret in the program, and run `pulumi preview --diff --stack %s` locally to see it.\n' "$s"

@@ -83,3 +83,44 @@ export function configPreview(docs: Record<string, unknown>[], needles: string[]
   }
   return `${out.join('\n')}\n`;
 }
+
+/**
+ * The configuration changes in `pulumi preview --diff` output, per node, as Markdown for the CI
+ * comment: each bulwark:talos:Node's changed machineConfig lines (already redacted), nodes with the
+ * same changes listed together. '' when no node's configuration changes.
+ */
+export function previewNodeChanges(previewText: string): string {
+  const byNode = new Map<string, string[]>();
+  let node: string | undefined;
+  let inConfig = false;
+  for (const line of previewText.split('\n')) {
+    const urn = /\[urn=urn:pulumi:[^\]]*::([^\]:]+)\]/.exec(line);
+    if (urn) {
+      node = line.includes('::bulwark:talos:Node::') ? urn[1] : undefined;
+      inConfig = false;
+      continue;
+    }
+    if (/^\s*(Resources|Policies|Diagnostics|Outputs):/.test(line) || /^\s*[-+~]{1,2} [\w:/.-]+: \(/.test(line)) {
+      node = undefined;
+      inConfig = false;
+      continue;
+    }
+    if (node && /^\s*[~+-] machineConfig:/.test(line)) inConfig = true;
+    else if (node && inConfig) {
+      // the preview's own lines: a document label, then a path (core/ops/config-preview.ts)
+      const m = /^\s*([-+]) ([A-Za-z0-9]+(?:\[|\.).*)$/.exec(line);
+      if (m) byNode.set(node, [...(byNode.get(node) ?? []), `${m[1]} ${m[2]}`]);
+    }
+  }
+  if (!byNode.size) return '';
+  const groups = new Map<string, string[]>();
+  for (const n of [...byNode.keys()].sort()) {
+    const key = byNode.get(n)!.join('\n');
+    groups.set(key, [...(groups.get(key) ?? []), n]);
+  }
+  const longestTicks = Math.max(0, ...[...groups.keys()].map((k) => Math.max(0, ...(k.match(/`+/g) ?? []).map((t) => t.length))));
+  const fence = '`'.repeat(Math.max(3, longestTicks + 1));
+  const out = ['Node configuration changes (secrets redacted):', ''];
+  for (const [lines, nodes] of groups) out.push(`${nodes.map((n) => `\`${n}\``).join(', ')}:`, '', `${fence}diff`, lines, fence, '');
+  return out.join('\n');
+}

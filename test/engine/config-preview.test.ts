@@ -4,13 +4,17 @@
  * The program registers each node's bulwark:talos:Node component with exactly the inputs
  * TalosNode gives it (components/node.ts nodeInputs) — the component's Talos commands are left
  * out, as the command provider's plugin is not available here (provisioned.test.ts); a component
- * needs no provider, so its diff is the engine's own.
+ * needs no provider, so its diff is the engine's own. The CI comment's summary of it
+ * (previewNodeChanges, scripts/ci-preview.sh) is checked on this real output; the unit test of the
+ * script replays a recording of it (test/report/preview-prod.txt, rewritten by setting
+ * BULWARK_RECORD_PREVIEW=1).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { nodeInputs } from '../../components/node';
+import { previewNodeChanges } from '../../core/ops/config-preview';
 import { renderStack } from '../../core/render/index';
 import type { SecretsBundle } from '../../core/secrets/bundle';
 import { generateSecrets } from '../../core/secrets/generate';
@@ -60,6 +64,13 @@ test('a sysctl and an API-server flag change: the preview names both, on the nod
   expect(out.split('\n').length).toBeLessThan(200);
   const leaks = plaintextSecrets(allStrings([out, preview.stderr, stateOnDisk(eng, 'prod')]), allStrings(bundle));
   expect(leaks).toEqual([]);
+  // the CI comment's summary: nodes with the same changes together
+  const summary = previewNodeChanges(out);
+  expect(summary).toContain('`prod-cp-1`, `prod-cp-2`, `prod-cp-3`:\n\n```diff\n- v1alpha1.machine.sysctls["kernel.kexec_load_disabled"] = "1"\n- v1alpha1.machine.sysctls["kernel.sysrq"] = "0"\n- v1alpha1.cluster.apiServer.extraArgs.profiling = "false"\n```');
+  expect(summary).toContain('`prod-worker-1`, `prod-worker-2`, `prod-worker-3`:\n\n```diff\n- v1alpha1.machine.sysctls["kernel.kexec_load_disabled"] = "1"\n- v1alpha1.machine.sysctls["kernel.sysrq"] = "0"\n```');
+  const recording = join(__dirname, '..', 'report', 'preview-prod.txt');
+  if (process.env.BULWARK_RECORD_PREVIEW === '1') writeFileSync(recording, out);
+  else expect(previewNodeChanges(readFileSync(recording, 'utf8'))).toBe(summary);
   // the state holds the whole preview, with its secrets redacted
   expect(JSON.stringify(stateOnDisk(eng, 'prod'))).toContain('= \\"[redacted]\\"');
 }, 600_000);
