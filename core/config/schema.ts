@@ -188,6 +188,8 @@ export const stackSchema = z.strictObject({
   discovery: discoverySchema.default({ enabled: true, endpoint: 'https://discovery.talos.dev/' }),
   /** Networking every node, or every node of a role, shares: {all, controlplane, worker} (core/config/network.ts). */
   network: roleNetworkSchema.optional(),
+  /** Networks people and CI reach the Talos API and the API server from, through the host firewall (render/machine/firewall.ts). */
+  adminNetworks: z.array(cidr).default([]),
   /** Talos config patches, applied last: {all, controlplane, worker} (core/config/patches.ts). */
   patches: patchesSchema.default({ all: [], controlplane: [], worker: [] }),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),

@@ -18,6 +18,7 @@ import { ConfigProblem, StackConfigError, keyPath, brief, quote, suggest } from 
 import { zodProblems } from './issues';
 import { overlaps } from './fields';
 import { checkNetworks } from './network-checks';
+import { checkFirewall } from './firewall-checks';
 import { mergeNetwork, networkLayers } from './network';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
@@ -104,6 +105,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   checkTenants(tenants, nodes, stack, profile, add);
   checkOidc(stack, tenants, profile, add, raw.oidc !== undefined);
   checkPinnedFirstApply(nodes, stack, profile, opts, add);
+  checkFirewall(nodes, stack, profile, opts.catalogue, add);
   const breakGlass = cluster && profile && lifetimeProblem(cluster.breakGlassCertLifetime, profile.settings.breakGlassMaxLifetime, profile.name);
   if (breakGlass) add(['cluster', 'breakGlassCertLifetime'], breakGlass);
   checkWaivers(stack, profile, opts, add);

@@ -79,7 +79,11 @@ export const printPath = (p: ConfigPath): string =>
   `${p.doc}${p.path.length ? ' ' : ''}${p.path.map((s, i) => (typeof s === 'string' ? (/^[A-Za-z_][\w-]*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`) : `[${s.key}=${s.value}]`)).join('')}`;
 
 function valueAt(docs: Doc[], p: ConfigPath): unknown {
-  let cur: unknown = docs.find((d) => documentLabel(d) === p.doc);
+  // `Kind/*`: every document of the kind, by name (a patch adding one changes the value too)
+  const kind = p.doc.endsWith('/*') ? p.doc.slice(0, -1) : undefined;
+  let cur: unknown = kind
+    ? docs.filter((d) => documentLabel(d).startsWith(kind)).sort((a, b) => (documentLabel(a) < documentLabel(b) ? -1 : 1))
+    : docs.find((d) => documentLabel(d) === p.doc);
   for (const s of p.path) {
     if (cur === undefined || cur === null || typeof cur !== 'object') return undefined;
     cur = typeof s === 'string' ? (cur as Record<string, unknown>)[s] : Array.isArray(cur) ? cur.find((e) => e && typeof e === 'object' && String(e[s.key]) === s.value) : undefined;

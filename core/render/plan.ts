@@ -26,6 +26,7 @@ export interface MachinePlan {
   nodeLabels: Map<string, Owned<string>>;
   nodeTaints: { key: string; value?: string; effect: string }[];
   defaultRuntimeSeccomp: boolean;
+  hostFirewall: boolean;
 }
 
 export interface ControlPlanePlan {
@@ -59,7 +60,7 @@ export interface ClusterPlan {
 export function emptyMachinePlan(): MachinePlan {
   return {
     sysctls: new Map(), kernelArgs: new Map(), extensions: new Map(), secureboot: false, kubelet: new Map(), kubeletArgs: new Map(),
-    kubespan: false, nodeLabels: new Map(), nodeTaints: [], defaultRuntimeSeccomp: false,
+    kubespan: false, nodeLabels: new Map(), nodeTaints: [], defaultRuntimeSeccomp: false, hostFirewall: false,
   };
 }
 
@@ -82,6 +83,7 @@ export function applyMachine(plan: MachinePlan, c: MachineContribution, control:
   for (const [k, v] of Object.entries(c.nodeLabels ?? {})) setOwned(plan.nodeLabels, k, v, control, 'node label');
   for (const t of c.nodeTaints ?? []) if (!plan.nodeTaints.some((x) => x.key === t.key && x.effect === t.effect)) plan.nodeTaints.push(t);
   if (c.defaultRuntimeSeccomp) plan.defaultRuntimeSeccomp = true;
+  if (c.hostFirewall) plan.hostFirewall = true;
 }
 
 function applyControlPlane(plan: ControlPlanePlan, c: ControlPlaneContribution, control: string): void {
@@ -152,6 +154,6 @@ function cloneMachinePlan(p: MachinePlan): MachinePlan {
   return {
     sysctls: new Map(p.sysctls), kernelArgs: new Map(p.kernelArgs), extensions: new Map(p.extensions), secureboot: p.secureboot,
     kubelet: new Map(p.kubelet), kubeletArgs: new Map(p.kubeletArgs), diskEncryption: p.diskEncryption, kubespan: p.kubespan,
-    nodeLabels: new Map(p.nodeLabels), nodeTaints: [...p.nodeTaints], defaultRuntimeSeccomp: p.defaultRuntimeSeccomp,
+    nodeLabels: new Map(p.nodeLabels), nodeTaints: [...p.nodeTaints], defaultRuntimeSeccomp: p.defaultRuntimeSeccomp, hostFirewall: p.hostFirewall,
   };
 }

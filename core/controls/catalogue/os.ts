@@ -1,10 +1,13 @@
 /** OS and kernel layer: what Talos is told about the kernel, boot chain, disks and node network. */
 import type { Control } from '../types';
+import { firewallPaths } from '../../render/machine/firewall';
 
 const ALL = ['single-team', 'multi-team', 'hostile-multi-tenant'] as const;
 
 /** The control whose stacks must pin every node's maintenance certificate (core/config/validate.ts checks it). */
 export const PINNED_FIRST_APPLY = 'os.provision.pinned-first-apply';
+/** The host firewall's control (core/config/firewall-checks.ts needs every node's subnet where it runs). */
+export const HOST_FIREWALL = 'os.network.host-firewall';
 
 export const osControls: Control[] = [
   {
@@ -111,6 +114,26 @@ export const osControls: Control[] = [
     references: { nsa: ['Network separation and hardening'] },
     requiredBy: ['edge'],
     contribute: () => ({ machine: { kubespan: true } }),
+  },
+  {
+    id: HOST_FIREWALL,
+    layer: 'os',
+    title: "Host firewall: ingress blocked but for the cluster's ports, from its own subnets and the admin networks",
+    threat:
+      'Every node serves apid, trustd, the kubelet, etcd and the API server on all its addresses: anyone who reaches the node network (a compromised machine beside it, a tenant workload on the host network, a visitor at an edge site) can probe and attack them with a stolen client certificate or the next authentication bypass. Blocking ingress by default leaves each port open only to the nodes, the pods that need it, and the declared admin networks.',
+    references: {
+      nsa: ['Network separation and hardening'],
+      other: ['Talos: Ingress Firewall (NetworkDefaultActionConfig, NetworkRuleConfig), talos.dev/v1.13/talos-guides/network/ingress-firewall', 'Kubernetes: Ports and Protocols (kubernetes.io/docs/reference/networking/ports-and-protocols)'],
+    },
+    requiredBy: ['hostile-multi-tenant', 'edge'],
+    appliesTo: (ctx) => !ctx.stack.existingCluster,
+    contribute: (ctx) => ({
+      machine: { hostFirewall: true },
+      notes: [
+        `Ingress is blocked by default; open: apid 50000 (nodes${ctx.stack.adminNetworks.length ? ', admin networks' : ''}), kubelet 10250 (nodes), on control planes trustd 50001 (nodes), the API server 6443 (nodes, pod subnets${ctx.stack.adminNetworks.length ? ', admin networks' : ''}), etcd 2379-2380 (control planes), and KubeSpan 51820/udp and the CNI's overlay where they run. Talos keeps loopback, KubeSpan's interface, pod-to-pod traffic and pods' DNS to the host open itself.`,
+      ],
+    }),
+    ownsPaths: () => firewallPaths(),
   },
   {
     id: 'os.upgrade.conservative',

@@ -13,6 +13,7 @@ import {
 } from './inputs';
 import { discoveryServiceDocs, registryDocs } from './airgap';
 import { hostnameOf, networkDocs, resolverDoc } from './network';
+import { firewallDocs } from './firewall';
 
 const doc = (kind: string, body: Record<string, unknown> = {}) => ({ apiVersion: 'v1alpha1', kind, ...body });
 
@@ -88,6 +89,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     doc('SecurityProfileConfig', { workloadIsolation: true }),
     doc('HostnameConfig', { hostname: hostnameOf(i) }),
     ...networkDocs(i),
+    ...(i.machine.hostFirewall ? firewallDocs(i.stack, i.node, i.machine.kubespan) : []),
     ...registryDocs(i.stack),
     ...(i.machine.kubespan ? [doc('KubeSpanConfig', { enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false })] : []),
     ...(cp && i.stack.cluster.vip ? [doc('Layer2VIPConfig', { name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link })] : []),

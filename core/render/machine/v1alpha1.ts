@@ -14,6 +14,7 @@ import {
 } from './inputs';
 import { registryDocs, v1alpha1Discovery } from './airgap';
 import { hostnameOf, networkDocs, resolverDoc } from './network';
+import { firewallDocs } from './firewall';
 
 export const AUTHN_HOST_DIR = '/var/etc/bulwark';
 export const AUTHN_POD_DIR = '/etc/bulwark';
@@ -116,6 +117,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     { apiVersion: 'v1alpha1', kind: 'HostnameConfig', hostname: hostnameOf(i) },
     ...[resolverDoc(i, undefined)].filter((d) => !!d),
     ...networkDocs(i),
+    ...(i.machine.hostFirewall ? firewallDocs(i.stack, i.node, i.machine.kubespan) : []),
     ...registryDocs(i.stack),
     ...volumeEncryptionDocs(i.machine),
     ...(i.machine.kubespan ? [{ apiVersion: 'v1alpha1', kind: 'KubeSpanConfig', enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false }] : []),
