@@ -20,7 +20,8 @@
 #                         etcd, etcdctl, kube-bench (+ optional cfg/ for kube-bench); missing ones are built
 #   BULWARK_E2E_METHOD    auto (default) | go | download | prebuilt
 #   BULWARK_E2E_FORCE=1   rebuild even when the stamp says the pinned version is already there
-#   BULWARK_E2E_ONLY      comma list of: kubernetes,etcd,kube-bench,idp (default: all)
+#   BULWARK_E2E_ONLY      comma list of: kubernetes,etcd,kube-bench,idp,node (default: all); node is every
+#                         group of node.sh (containerd,runc,runsc,cni,coredns,registry,images), each selectable
 #   BULWARK_E2E_GOCACHE   GOCACHE to use for the builds (default: the user's normal Go build cache)
 set -euo pipefail
 
@@ -37,7 +38,7 @@ CACHE="${BULWARK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bulwark-e2e}"
 PREBUILT="${BULWARK_E2E_PREBUILT:-}"
 METHOD="${BULWARK_E2E_METHOD:-auto}"
 FORCE="${BULWARK_E2E_FORCE:-0}"
-ONLY="${BULWARK_E2E_ONLY:-kubernetes,etcd,kube-bench,idp}"
+ONLY="${BULWARK_E2E_ONLY:-kubernetes,etcd,kube-bench,idp,node}"
 
 K8S_BINS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 ETCD_BINS=(etcd etcdctl)
@@ -414,6 +415,9 @@ if wants kubernetes; then
   (files in the prebuilt folder: ${K8S_BINS[*]})" "${K8S_BINS[@]}"
   [ -x "$K8S_DIR/kube-apiserver" ] && link_bins "$K8S_DIR" "${K8S_BINS[@]}"
 fi
+# the e2e nodes' runtime, network, DNS, registry and images (sourced: it uses the helpers above)
+# shellcheck source=node.sh
+. "$SCRIPT_DIR/node.sh"
 
 # ---- sanity checks of what we have ----------------------------------------------------------------------
 if [ -x "$K8S_DIR/kube-apiserver" ]; then
@@ -498,6 +502,7 @@ fi
 
 # outside judges (talosctl and talos-compute of each Talos line, cyclonus): own scripts, each merges its entries into manifest.json
 [ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || for j in talosctl talos-compute cyclonus; do bash "$SCRIPT_DIR/$j.sh" || FAILED+=("$j"); done
+node_manifest_merge # node.sh's entries, after the rewrite above
 # the engine suite's Pulumi CLI, kubernetes provider and Node 22 (npm run test:engine): merges its own entries too
 bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=(engine-tools)
 
