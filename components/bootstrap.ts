@@ -16,9 +16,8 @@
  * (bulwark:deployer), so no system:masters credential is kept in state.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { local } from '@pulumi/command';
 import { apiServerReadyCommand, authenticatedStdin, bootstrapCommand, bootstrapHealthCommand, durationSeconds } from '../core/talos/commands';
-import { commandArgs } from './command';
+import { LocalCommand, commandArgs } from './command';
 
 export interface BootstrapArgs {
   /** Address of the first control plane. */
@@ -41,15 +40,15 @@ export interface BootstrapArgs {
 }
 
 export class Bootstrap extends pulumi.ComponentResource {
-  readonly bootstrap: local.Command;
-  readonly health: local.Command;
+  readonly bootstrap: LocalCommand;
+  readonly health: LocalCommand;
   /** Only with installCni: the wait for kube-apiserver before the CNI goes in. */
-  readonly apiServerReady?: local.Command;
+  readonly apiServerReady?: LocalCommand;
 
   constructor(name: string, args: BootstrapArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:talos:Bootstrap', name, {}, opts);
     const stdin = pulumi.secret(pulumi.output(args.talosconfig).apply((tc) => authenticatedStdin(tc)));
-    this.bootstrap = new local.Command(
+    this.bootstrap = new LocalCommand(
       `${name}-bootstrap`,
       commandArgs(bootstrapCommand({ target: args.target, waitSeconds: durationSeconds(args.healthTimeout) }), { stdin, logging: 'stderr' }),
       { parent: this, dependsOn: [args.firstApply], ignoreChanges: ['environment', 'stdin'] },
@@ -58,14 +57,14 @@ export class Bootstrap extends pulumi.ComponentResource {
     // until it runs. It goes in once the API server's static pod is Ready.
     let beforeHealth: pulumi.Resource[] = [];
     if (args.installCni) {
-      this.apiServerReady = new local.Command(
+      this.apiServerReady = new LocalCommand(
         `${name}-api-server-ready`,
         commandArgs(apiServerReadyCommand({ target: args.target, waitSeconds: durationSeconds(args.healthTimeout) }), { stdin, logging: 'stderr' }),
         { parent: this, dependsOn: [this.bootstrap], ignoreChanges: ['environment', 'stdin'] },
       );
       beforeHealth = [args.installCni({ parent: this, dependsOn: [this.apiServerReady] })];
     }
-    this.health = new local.Command(
+    this.health = new LocalCommand(
       `${name}-health`,
       commandArgs(bootstrapHealthCommand({ target: args.target, timeout: args.healthTimeout, controlPlanes: args.controlPlanes, workers: args.workers }), {
         stdin,

@@ -3,8 +3,27 @@
  * verbatim, the values only in `environment`, secrets only in `stdin`.
  */
 import * as pulumi from '@pulumi/pulumi';
-import type { local } from '@pulumi/command';
+import { local } from '@pulumi/command';
+import { getVersion } from '@pulumi/command/utilities';
 import { CommandSpec, INTERPRETER } from '../core/talos/commands';
+
+/**
+ * A `command:local:Command` registered exactly as @pulumi/command's class registers it (type token,
+ * inputs, the package's plugin version, replaceOnChanges on triggers), but with only the inputs it
+ * is given as properties. The class declares all 16 of its properties on every instance (stdout,
+ * archive, assets, … too), and the SDK keeps an Output of five promises and a dozen closures for
+ * each until registration completes: at 2,000 commands that is a fifth of the program's memory
+ * (bench/program.bench.ts). Nothing here reads a command's outputs; the engine, the provider and
+ * the state see the same registration (test/components/command-registration.test.ts).
+ */
+export class LocalCommand extends pulumi.CustomResource {
+  constructor(name: string, args: local.CommandArgs, opts: pulumi.CustomResourceOptions = {}) {
+    const inputs = Object.fromEntries(Object.entries(args).filter(([, v]) => v !== undefined));
+    // The same option merges, in the same order, as local.Command's constructor.
+    const merged = pulumi.mergeOptions(pulumi.mergeOptions({ version: getVersion() }, opts), { replaceOnChanges: ['triggers[*]'] });
+    super((local.Command as unknown as { __pulumiType: string }).__pulumiType, name, inputs, merged);
+  }
+}
 
 export interface CommandExtras {
   /** Secret input (talosconfig, machine configuration); always passed through pulumi.secret. */

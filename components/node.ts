@@ -13,9 +13,8 @@
  * node at once.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { local } from '@pulumi/command';
 import { authenticatedStdin, provisionCommand, resetCommand } from '../core/talos/commands';
-import { commandArgs } from './command';
+import { LocalCommand, commandArgs } from './command';
 
 export interface TalosNodeArgs {
   name: string;
@@ -43,19 +42,19 @@ export interface TalosNodeArgs {
 
 export class TalosNode extends pulumi.ComponentResource {
   readonly args: TalosNodeArgs;
-  readonly apply: local.Command;
-  readonly reset?: local.Command;
+  readonly apply: LocalCommand;
+  readonly reset?: LocalCommand;
 
   constructor(name: string, args: TalosNodeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:talos:Node', name, nodeInputs(args), opts);
     this.args = args;
-    this.apply = new local.Command(
+    this.apply = new LocalCommand(
       `${args.name}-apply`,
       commandArgs(provisionCommand({ address: args.address, certFingerprint: args.certFingerprint }), { stdin: args.config, logging: 'none', addPreviousOutputInEnv: false }),
       { parent: this, ignoreChanges: ['stdin'], additionalSecretOutputs: ['stdout', 'stderr'] },
     );
     if (args.reset)
-      this.reset = new local.Command(
+      this.reset = new LocalCommand(
         `${args.name}-reset`,
         commandArgs(resetCommand({ address: args.address, graceful: args.reset.graceful }), { stdin: authOnly(args.talosconfig), logging: 'stderr' }),
         { parent: this, dependsOn: [this.apply, ...args.reset.dependsOn] },

@@ -34,12 +34,11 @@
  * and an incidental input change (a new health timeout) never upgrades or reboots a node.
  */
 import * as pulumi from '@pulumi/pulumi';
-import { local } from '@pulumi/command';
 import {
   Gate, LIVE, authenticatedStdin, kubernetesUpgradeCommand, nodeStepCommand, preflightHealthCommand, rebootStepCommand,
 } from '../core/talos/commands';
 import type { RolloutGroup } from '../core/ops/rollout';
-import { commandArgs } from './command';
+import { LocalCommand, commandArgs } from './command';
 import { TalosNode, authOnly } from './node';
 
 export interface RolloutNode {
@@ -64,11 +63,11 @@ export interface RolloutArgs {
 }
 
 export class Rollout extends pulumi.ComponentResource {
-  readonly preflight: local.Command;
-  readonly kubernetesUpgrade: local.Command;
+  readonly preflight: LocalCommand;
+  readonly kubernetesUpgrade: LocalCommand;
   /** Each node's rollout step (Talos upgrade, then configuration). */
-  readonly steps = new Map<string, local.Command>();
-  readonly reboots = new Map<string, local.Command>();
+  readonly steps = new Map<string, LocalCommand>();
+  readonly reboots = new Map<string, LocalCommand>();
 
   constructor(name: string, args: RolloutArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:talos:Rollout', name, {}, opts);
@@ -81,7 +80,7 @@ export class Rollout extends pulumi.ComponentResource {
     };
     const gate = (r: RolloutNode): Gate => ({ healthNode: r.healthNode, timeout: args.healthTimeout });
 
-    this.preflight = new local.Command(
+    this.preflight = new LocalCommand(
       `${name}-preflight-health`,
       commandArgs(preflightHealthCommand({ target: args.target, timeout: args.healthTimeout, step: '' }), {
         stdin,
@@ -91,7 +90,7 @@ export class Rollout extends pulumi.ComponentResource {
       parent,
     );
 
-    this.kubernetesUpgrade = new local.Command(
+    this.kubernetesUpgrade = new LocalCommand(
       `${name}-kubernetes-upgrade`,
       commandArgs(kubernetesUpgradeCommand({ target: args.target, version: args.kubernetesVersion, timeout: args.healthTimeout }), { stdin, logging: 'stderr' }),
       // and after every node's first apply: a node that joins in the same run is a node upgrade-k8s must find configured
@@ -105,7 +104,7 @@ export class Rollout extends pulumi.ComponentResource {
         const r = node(n);
         const a = r.node.args;
         const configStdin = pulumi.secret(pulumi.all([a.talosconfig, a.config]).apply(([tc, cfg]) => authenticatedStdin(tc, cfg)));
-        const step = new local.Command(
+        const step = new LocalCommand(
           `${n}-rollout`,
           commandArgs(nodeStepCommand({ address: a.address, installer: a.installer, configDigest: '', rebootDigest: r.rebootDigest, ...gate(r) }), {
             stdin: configStdin,
@@ -117,7 +116,7 @@ export class Rollout extends pulumi.ComponentResource {
         this.steps.set(n, step);
         // Only Talos lines that reboot for a configuration change (1.13) get a reboot step.
         if (r.rebootDigest === LIVE) return step;
-        const reboot = new local.Command(
+        const reboot = new LocalCommand(
           `${n}-reboot`,
           commandArgs(rebootStepCommand({ address: a.address, rebootDigest: r.rebootDigest, ...gate(r) }), { stdin: authOnly(a.talosconfig), logging: 'stderr' }),
           { ...parent, dependsOn: [step] },
