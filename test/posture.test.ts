@@ -43,7 +43,7 @@ it('shows what the end-to-end suite verified, per control', async () => {
   expect(by('auth.anonymous.health-only')).toBe('verified');
   expect(by('k8s.etcd.encryption-at-rest')).toBe('failed'); // any failed claim fails the control
   expect(by('k8s.audit.policy')).toBeUndefined();
-  expect(postureMarkdown(r.posture)).toMatch(/\| `auth.anonymous.health-only` \| auth \| enforced \| verified \(kube-apiserver v1\.36\.3\) \|/);
+  expect(postureMarkdown(r.posture)).toMatch(/\| `auth.anonymous.health-only` \| enforced \| verified \(kube-apiserver v1\.36\.3\) \|/);
 });
 
 it('names the judge of each verified claim: the API server unless the claim says another (cyclonus)', async () => {
@@ -63,7 +63,7 @@ it('names the judge of each verified claim: the API server unless the claim says
   });
   const c = r.posture.controls.find((x) => x.id === 'tenancy.network.default-deny')!;
   expect(c.judges).toEqual(['cyclonus v0.5.6', 'kube-apiserver v1.36.3']);
-  expect(postureMarkdown(r.posture)).toContain('| `tenancy.network.default-deny` | tenancy | enforced | verified (cyclonus v0.5.6, kube-apiserver v1.36.3) |');
+  expect(postureMarkdown(r.posture)).toContain('| `tenancy.network.default-deny` | enforced | verified (cyclonus v0.5.6, kube-apiserver v1.36.3) |');
 });
 
 it('states the kube-proxy setting where it takes effect: a flag on Talos 1.13, a KubeProxyConfiguration field on 1.14 (which ignores the flag)', async () => {

@@ -12,6 +12,7 @@ import { cisCounts } from '../cis/report';
 import { type ControlDecision, unmetText } from '../controls/resolve';
 import type { ClusterPlan } from '../render/plan';
 import { contributionEvidence } from './evidence';
+import { STATUS_MEANING, idRanges, judgement, layerSummaries } from './summary';
 
 export type PostureStatus = 'enforced' | 'depends' | 'not-applied' | 'waived' | 'not-required' | 'not-applicable';
 
@@ -149,7 +150,14 @@ export function buildPosture(
 }
 
 const esc = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const num = (n: number) => (n ? String(n) : '·');
 
+/**
+ * The Markdown report, summary first: counts per layer with their judges, what needs a
+ * reviewer's attention (not enforced, waived, failed), then every control by layer, the
+ * evidence, CIS and nodes. Each status is explained once, in the legend; a CIS reason shared
+ * by several checks is a numbered note.
+ */
 export function postureMarkdown(p: PostureReport): string {
   const L: string[] = [];
   L.push(`# Posture: ${p.stack}`, '');
@@ -162,12 +170,21 @@ export function postureMarkdown(p: PostureReport): string {
     ...(p.summary.notApplied ? [`${p.summary.notApplied} not applied`] : []),
   ].map((x) => `${x}, `).join('');
   L.push(`Controls: **${p.summary.enforced} enforced**, ${withheldCounts}${p.summary.waived} waived, ${p.summary.notRequired} not required by the profile, ${p.summary.notApplicable} not applicable.`, '');
-  L.push('| Control | Layer | Status | Checked by a real system (judge) | Title | References |', '|---|---|---|---|---|---|');
-  for (const c of p.controls) {
-    const status = c.status === 'waived' ? `waived (${c.by})` : c.status;
-    const refs = Object.entries(c.references).map(([k, v]) => `${k.toUpperCase()} ${v.join(', ')}`).join('; ');
-    const judged = c.verified ? `${c.verified} (${(c.judges ?? []).join(', ')})` : 'not verified here';
-    L.push(`| \`${c.id}\` | ${c.layer} | ${status} | ${judged} | ${esc(c.title)} | ${esc(refs)} |`);
+
+  L.push('## Summary', '');
+  L.push('| Layer | Enforced | verified | not verified | Depends | Not applied | Waived | Not required | Not applicable | Judges |', '|---|---|---|---|---|---|---|---|---|---|');
+  const layers = layerSummaries(p);
+  for (const s of layers) {
+    const c = s.counts;
+    L.push(`| ${s.layer} | **${c.enforced}** | ${num(s.verified)} | ${num(s.notVerified)} | ${num(c.depends)} | ${num(c['not-applied'])} | ${num(c.waived)} | ${num(c['not-required'])} | ${num(c['not-applicable'])} | ${s.judges.join(', ') || '—'} |`);
+  }
+  L.push('', 'Legend (· is none):', '');
+  for (const [k, v] of Object.entries(STATUS_MEANING)) L.push(`- **${k}**: ${v}.`);
+
+  const failed = p.controls.filter((c) => c.verified === 'failed');
+  if (failed.length) {
+    L.push('', '## Failed against a real system', '');
+    for (const c of failed) L.push(`- \`${c.id}\` — ${judgement(c)}`);
   }
   const withheld = p.controls.filter((c) => c.status === 'depends' || c.status === 'not-applied');
   if (withheld.length) {
@@ -180,23 +197,57 @@ export function postureMarkdown(p: PostureReport): string {
     L.push('', '## Waivers', '');
     for (const c of waived) L.push(`- \`${c.id}\` — waived by ${c.by}${c.expires ? `, expires ${c.expires}` : ''}: ${esc(c.reason ?? '')}`);
   }
-  L.push('', '## What is enforced', '');
-  for (const c of p.controls.filter((x) => x.status === 'enforced')) {
-    L.push(`### \`${c.id}\` — ${c.title}`, '', `Threat: ${c.threat}`, '');
-    for (const e of c.evidence) L.push(`- ${e}`);
-    for (const d of c.dependencies ?? []) L.push(`- Depends on ${d.what}: ${d.detail}`);
-    for (const n of c.notes) L.push(`- Note: ${n}`);
+
+  L.push('', '## Controls', '');
+  for (const s of layers) {
+    L.push(`### ${s.layer}`, '', '| Control | Status | Checked by a real system (judge) | Title | References |', '|---|---|---|---|---|');
+    for (const c of p.controls.filter((x) => x.layer === s.layer)) {
+      const status = c.status === 'waived' ? `waived (${c.by})` : c.status;
+      const refs = Object.entries(c.references).map(([k, v]) => `${k.toUpperCase()} ${v.join(', ')}`).join('; ');
+      L.push(`| \`${c.id}\` | ${status} | ${judgement(c)} | ${esc(c.title)} | ${esc(refs)} |`);
+    }
     L.push('');
   }
-  L.push('## CIS Kubernetes Benchmark 1.12', '');
-  if (!p.cis.evaluated) L.push(`Not evaluated: ${p.cis.reason ?? "kube-bench's cis-1.12 definitions were not found (set BULWARK_KUBE_BENCH_CFG to kube-bench's cfg folder)."}`);
-  else {
-    L.push(Object.entries(p.cis.counts!).map(([k, v]) => `${k}: ${v}`).join(' · '), '');
-    L.push('| Check | Result | Detail |', '|---|---|---|');
-    for (const r of p.cis.results) L.push(`| ${r.id} | ${r.verdict} | ${esc(r.reason ?? r.detail)} |`);
+
+  // One line per control: what it configures; its threat is in posture.json and the HTML report.
+  L.push('## What is enforced', '', 'What each enforced control configures (the threat each answers: posture.html or posture.json).', '');
+  for (const c of p.controls.filter((x) => x.status === 'enforced')) {
+    const parts = [...c.evidence, ...(c.dependencies ?? []).map((d) => `depends on ${d.what}: ${d.detail}`), ...c.notes.map((n) => `note: ${n}`)];
+    L.push(`- \`${c.id}\` — ${esc(parts.join('; '))}`);
   }
-  if (p.tenants.length) L.push('', `## Tenants (${p.tenants.length})`, '', p.tenants.join(', '));
-  L.push('', '## Nodes', '', '| Node | Role | Installer |', '|---|---|---|');
-  for (const n of p.nodes) L.push(`| ${n.name} | ${n.role} | \`${n.installer}\` |`);
+  L.push('');
+  L.push(...cisMarkdown(p), '');
+  if (p.tenants.length) L.push(`## Tenants (${p.tenants.length})`, '', p.tenants.join(', '), '');
+  L.push('## Nodes', '', '| Nodes | Role | Installer |', '|---|---|---|');
+  const groups = new Map<string, string[]>();
+  for (const n of p.nodes) groups.set(`${n.role}\0${n.installer}`, [...(groups.get(`${n.role}\0${n.installer}`) ?? []), n.name]);
+  for (const [k, names] of groups) {
+    const [role, installer] = k.split('\0');
+    L.push(`| ${names.join(', ')} | ${role} | \`${installer}\` |`);
+  }
   return `${L.join('\n')}\n`;
+}
+
+/** CIS: counts, then each result with its checks and reason once; every check in a folded table, shared reasons as notes. */
+function cisMarkdown(p: PostureReport): string[] {
+  const L = ['## CIS Kubernetes Benchmark 1.12', ''];
+  if (!p.cis.evaluated) {
+    L.push(`Not evaluated: ${p.cis.reason ?? "kube-bench's cis-1.12 definitions were not found (set BULWARK_KUBE_BENCH_CFG to kube-bench's cfg folder)."}`);
+    return L;
+  }
+  L.push(Object.entries(p.cis.counts!).map(([k, v]) => `${k}: ${v}`).join(' · '), '');
+  const why = (r: CisRow) => r.reason ?? r.detail;
+  const uses = new Map<string, number>();
+  for (const r of p.cis.results) uses.set(why(r), (uses.get(why(r)) ?? 0) + 1);
+  const notes = [...uses].filter(([, n]) => n > 1).map(([t]) => t);
+  const noteOf = (t: string) => notes.indexOf(t) + 1;
+  L.push('| Result | Checks | Why |', '|---|---|---|');
+  for (const [i, t] of notes.entries()) {
+    const rows = p.cis.results.filter((r) => why(r) === t);
+    L.push(`| ${[...new Set(rows.map((r) => r.verdict))].join(', ')} | ${idRanges(rows.map((r) => r.id))} | [${i + 1}] ${esc(t)} |`);
+  }
+  L.push('', '<details><summary>Every check</summary>', '', '| Check | Result | Detail |', '|---|---|---|');
+  for (const r of p.cis.results) L.push(`| ${r.id} | ${r.verdict} | ${noteOf(why(r)) ? `see [${noteOf(why(r))}]` : esc(why(r))} |`);
+  L.push('', '</details>');
+  return L;
 }

@@ -11,7 +11,8 @@ import type { ValidStack } from '../config/validate';
 import { CATALOGUE } from '../controls/catalogue';
 import { ControlDecision, controlContext, decideControls } from '../controls/resolve';
 import type { Control } from '../controls/types';
-import { PostureReport, VerificationResults, buildPosture, postureMarkdown, verificationFor } from '../posture/report';
+import { PostureReport, VerificationResults, buildPosture, verificationFor } from '../posture/report';
+import { postureFiles } from '../posture/formats';
 import type { SecretsBundle } from '../secrets/bundle';
 import { talosconfig, userKubeconfig } from './clients';
 import { K8sObject, sortObjects } from './k8s';
@@ -180,8 +181,8 @@ export function renderedFiles(r: RenderedStack): { path: string; content: string
   files.push({ path: 'boot-media.json', content: `${JSON.stringify(media, null, 2)}\n`, secret: false });
   files.push({ path: 'cluster/cluster.yaml', content: toYamlDocs(r.objects, emitYaml), secret: false });
   for (const [t, objs] of r.tenantObjects) files.push({ path: `cluster/tenant-${t}.yaml`, content: toYamlDocs(objs, emitYaml), secret: false });
-  files.push({ path: 'posture.json', content: `${JSON.stringify(r.posture, null, 2)}\n`, secret: false });
-  files.push({ path: 'posture.md', content: postureMarkdown(r.posture), secret: false });
+  // posture.md, .json, .html, .sarif, .junit.xml (core/posture/formats.ts)
+  for (const f of postureFiles(r.posture)) files.push({ ...f, secret: false });
   return files;
 }
 
