@@ -1,6 +1,6 @@
 /**
- * npm run break-glass -- --stack <name> --person <name> --reason <text> [--lifetime <dur>]
- *                        [--out <dir>] [--secrets <file> | --state -]
+ * bulwark break-glass --stack <name> --person <name> --reason <text> [--lifetime <dur>]
+ *                     [--out <dir>] [--secrets <file> | --state -]
  *
  * Mints a break-glass kubeconfig for one person (core/auth/break-glass.ts says what it is):
  * CN=break-glass:<person>, groups system:masters, bulwark:break-glass and the reason, signed
@@ -11,28 +11,28 @@
  *
  * The CA comes from the stack's secrets bundle: <out>/<stack>/secrets.yaml (a rendered stack),
  * --secrets <file>, or, for a stack Pulumi runs, its state on stdin:
- *   pulumi stack export --show-secrets | npm run break-glass -- --stack prod --state - ...
+ *   pulumi stack export --show-secrets | bulwark break-glass --stack prod --state - ...
  * Exit codes: 0 issued, 2 invalid input, 1 anything else.
  */
-import { chmodSync, existsSync, lstatSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { chmodSync, existsSync, lstatSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { durationMs, lifetimeProblem, requestProblems } from '../core/auth/break-glass';
-import { StackConfigError } from '../core/config/errors';
 import { duration } from '../core/config/fields';
 import { certificateKubeconfig } from '../core/render/clients';
 import { mintBreakGlass } from '../core/secrets/break-glass';
 import { SecretsBundle, checkSecrets } from '../core/secrets/bundle';
-import { loadStack, stackNameProblem } from '../core/stack';
+import { stackNameProblem } from '../core/stack';
+import { GlobalOptions, InputError, Io } from './io';
+import { loadStackArg } from './stack-arg';
 import { OutDirError, inside, stackOutDir } from './out-dir';
-import { SecretsFileError, readSecretsFile } from './secrets-file';
+import { readSecretsFile } from './secrets-file';
 
-const USAGE = 'usage: npm run break-glass -- --stack <name> --person <name> --reason <text> [--lifetime <dur>] [--out <dir>] [--secrets <file> | --state -]';
+const USAGE = 'usage: bulwark break-glass --stack <name> --person <name> --reason <text> [--lifetime <dur>] [--out <dir>] [--secrets <file> | --state -]';
 const BUNDLE_TYPE = 'pulumi-nodejs:dynamic/bulwark:ClusterSecretsBundle';
 const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 
-export class UsageError extends Error {}
+export class UsageError extends InputError {}
 
 /** The secrets bundle out of `pulumi stack export --show-secrets` (never quoting the state in an error). */
 export function bundleFromState(text: string): SecretsBundle {
@@ -55,19 +55,17 @@ export function bundleFromState(text: string): SecretsBundle {
   return bundle;
 }
 
-export async function main(argv: string[], io: { stdin: () => string; now: () => Date } = { stdin: () => readFileSync(0, 'utf8'), now: () => new Date() }): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: 'string' }, person: { type: 'string' }, reason: { type: 'string' }, lifetime: { type: 'string' },
-      out: { type: 'string' }, secrets: { type: 'string' }, state: { type: 'string' }, help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
+export interface BreakGlassArgs {
+  stack?: string;
+  person?: string;
+  reason?: string;
+  lifetime?: string;
+  out?: string;
+  secrets?: string;
+  state?: string;
+}
+
+export async function breakGlassCommand(values: BreakGlassArgs, io: Io, g: GlobalOptions): Promise<number> {
   // Every problem with the request at once.
   const problems = requestProblems(values.person, values.reason).map((p) => `${p.option} ${p.message}`);
   const stackBad = values.stack ? stackNameProblem(values.stack) : 'is missing; name the stack (e.g. --stack prod)';
@@ -77,14 +75,14 @@ export async function main(argv: string[], io: { stdin: () => string; now: () =>
   if (values.state !== undefined && values.state !== '-') problems.push('--state takes "-" (the state on stdin: pulumi stack export --show-secrets | ...)');
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);
 
-  const valid = loadStack({ stack: values.stack! });
+  const valid = loadStackArg({ stack: values.stack! }, io);
   const max = valid.profile.settings.breakGlassMaxLifetime;
   const lifetime = values.lifetime ?? valid.stack.cluster.breakGlassCertLifetime;
   const tooLong = lifetimeProblem(lifetime, max, valid.profile.name);
   if (tooLong) throw new UsageError(`--lifetime ${tooLong}`);
 
-  const { dir } = stackOutDir(values.out ?? 'out', valid.name);
-  const bundle = values.state ? bundleFromState(io.stdin()) : readSecretsFile(values.secrets ?? join(dir, 'secrets.yaml'));
+  const { dir } = stackOutDir(resolve(io.cwd, values.out ?? 'out'), valid.name);
+  const bundle = values.state ? bundleFromState(io.stdin()) : readSecretsFile(values.secrets ? resolve(io.cwd, values.secrets) : join(dir, 'secrets.yaml'));
   const cred = await mintBreakGlass(bundle, { person: values.person!, reason: values.reason!, lifetime, now: io.now() });
   const kubeconfig = certificateKubeconfig(valid.stack, bundle, cred.user, cred);
 
@@ -93,7 +91,9 @@ export async function main(argv: string[], io: { stdin: () => string; now: () =>
   if (existsSync(file) && !lstatSync(file).isFile()) throw new OutDirError(`${file} exists and is not a regular file; refusing to write through it`);
   writeFileSync(file, stringify(kubeconfig, { lineWidth: 0 }), { mode: 0o600 });
   chmodSync(file, 0o600);
-  process.stderr.write(
+  if (g.output === 'json')
+    io.out(`${JSON.stringify({ stack: valid.name, file, user: cred.user, groups: cred.groups, serial: cred.serial, notBefore: cred.notBefore.toISOString(), notAfter: cred.notAfter.toISOString(), lifetime }, null, 2)}\n`);
+  io.err(
     [
       `break-glass credential issued for stack ${valid.name} → ${file} (mode 0600)`,
       `  user:     ${cred.user}`,
@@ -108,17 +108,8 @@ export async function main(argv: string[], io: { stdin: () => string; now: () =>
   return 0;
 }
 
-export async function run(argv: string[], io?: Parameters<typeof main>[1]): Promise<number> {
-  try {
-    return await main(argv, io);
-  } catch (e) {
-    if (e instanceof StackConfigError || e instanceof UsageError || e instanceof SecretsFileError || e instanceof OutDirError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`break-glass failed: ${(e as Error).message}\n`);
-    return 1;
-  }
+/** `npm run break-glass -- …` and older callers: the same as `bulwark break-glass …`. */
+export async function run(argv: string[], io?: { stdin: () => string; now: () => Date }): Promise<number> {
+  const { bulwark } = await import('./main');
+  return bulwark(['break-glass', ...argv], io ?? {});
 }
-
-if (require.main === module) run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -7,8 +7,9 @@
 import { lstatSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { stackNameProblem } from '../core/stack';
+import { InputError } from './io';
 
-export class OutDirError extends Error {}
+export class OutDirError extends InputError {}
 
 export interface StackOutDir {
   root: string;

@@ -1,6 +1,6 @@
 /**
- * npm run posture:diff -- --base <dir|git-rev> --head <dir|git-rev> [--stack <name>]... [--format md|json]
- *                         [--repo <dir>] [--secrets <file>]
+ * bulwark diff --base <dir|git-rev> --head <dir|git-rev> [--stack <name>]... [--format md|json]
+ *              [--repo <dir>] [--secrets <file>] [--fail-on weaker|failing]
  *
  * What a change does to each stack's posture: controls that stop or start being enforced,
  * new waivers with their reason and expiry, changed CIS results, tenants added or removed.
@@ -8,22 +8,22 @@
  * holding stacks/ and profiles/ (a checkout root), or else a git revision of --repo (default:
  * the current directory). Both sides are rendered by this checkout's code. A stack that does not
  * validate or render is reported as failing in the diff, not as an error of the command.
- * Exit codes: 0 diff printed, 2 invalid input (usage, unknown revision or directory), 1 anything else.
+ * With --fail-on the exit code is a CI gate: 3 when a stack fails (head does not render, or breaks the
+ * policy pack's production minimum) or, for `weaker`, also when a posture weakens.
+ * Exit codes: 0 diff printed (gate passed), 3 gate failed, 2 invalid input (usage, unknown revision or
+ * directory), 1 anything else.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
-import { PostureDiff, diffPosture, postureDiffMarkdown } from '../core/posture/diff';
+import { PostureDiff, diffPosture, failsGate, postureDiffMarkdown } from '../core/posture/diff';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
 import { REPO_ROOT } from '../core/stack';
-import { Checkout, PostureOptions, STACK_NAME, SourceError, openSource, postureSides } from './posture-source';
-import { SecretsFileError, readSecretsFile } from './secrets-file';
+import { Checkout, PostureOptions, STACK_NAME, openSource, postureSides } from './posture-source';
+import { readSecretsFile } from './secrets-file';
+import { EXIT, GlobalOptions, InputError, Io, progress } from './io';
 
-const USAGE =
-  'usage: npm run posture:diff -- --base <dir|git-rev> --head <dir|git-rev> [--stack <name>]... [--format md|json] [--repo <dir>] [--secrets <file>]';
-
-export class UsageError extends Error {}
+export class UsageError extends InputError {}
 
 export interface DiffRequest {
   base: string;
@@ -66,50 +66,42 @@ export async function postureDiff(req: DiffRequest): Promise<PostureDiff> {
   }
 }
 
-export async function main(argv: string[], out: (s: string) => void = (s) => process.stdout.write(s)): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      base: { type: 'string' },
-      head: { type: 'string' },
-      stack: { type: 'string', multiple: true },
-      format: { type: 'string', default: 'md' },
-      repo: { type: 'string' },
-      secrets: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    out(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.base || !values.head) throw new UsageError(`give both --base and --head\n${USAGE}`);
-  if (values.format !== 'md' && values.format !== 'json') throw new UsageError(`--format is "${values.format}"; it must be md or json`);
-  for (const s of values.stack ?? []) if (!STACK_NAME.test(s)) throw new UsageError(`--stack "${s}" is not a stack name (letters, digits, . _ -)`);
-  const stacks = values.stack ? [...new Set(values.stack)] : undefined;
+export const DIFF_FORMATS = ['md', 'json'] as const;
+export const FAIL_ON = ['weaker', 'failing'] as const;
+
+export interface DiffArgs {
+  base: string;
+  head: string;
+  stack?: string[];
+  format?: string;
+  repo?: string;
+  secrets?: string;
+  failOn?: (typeof FAIL_ON)[number];
+}
+
+export async function diffCommand(a: DiffArgs, io: Io, g: GlobalOptions): Promise<number> {
+  const format = g.output === 'json' ? 'json' : (a.format ?? 'md');
+  for (const s of a.stack ?? []) if (!STACK_NAME.test(s)) throw new UsageError(`--stack "${s}" is not a stack name (letters, digits, . _ -)`);
+  const step = progress(io, g);
+  step(`rendering both sides: ${a.base} and ${a.head}`);
   const diff = await postureDiff({
-    base: values.base,
-    head: values.head,
-    stacks,
-    repo: values.repo,
-    secrets: values.secrets ? readSecretsFile(resolve(values.secrets)) : undefined,
+    base: a.base,
+    head: a.head,
+    stacks: a.stack ? [...new Set(a.stack)] : undefined,
+    repo: a.repo && resolve(io.cwd, a.repo),
+    secrets: a.secrets ? readSecretsFile(resolve(io.cwd, a.secrets)) : undefined,
   });
-  out(values.format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : postureDiffMarkdown(diff));
-  return 0;
+  io.out(format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : postureDiffMarkdown(diff));
+  if (!a.failOn) return EXIT.ok;
+  const failed = failsGate(diff, a.failOn);
+  if (failed.length) io.err(`bulwark diff --fail-on ${a.failOn}: ${failed.map((d) => `${d.stack} (${d.verdict})`).join(', ')}\n`);
+  return failed.length ? EXIT.gate : EXIT.ok;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  try {
-    return await main(argv);
-  } catch (e) {
-    if (e instanceof UsageError || e instanceof SourceError || e instanceof SecretsFileError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`posture:diff failed: ${(e as Error).message}\n`);
-    return 1;
-  }
+/** `npm run posture:diff -- …` and older callers: the same as `bulwark diff …`. */
+export async function main(argv: string[], out?: (s: string) => void): Promise<number> {
+  const { bulwark } = await import('./main');
+  return bulwark(['diff', ...argv], out ? { out } : {});
 }
 
-if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));
+export const run = (argv: string[]): Promise<number> => main(argv);

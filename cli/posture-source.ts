@@ -10,12 +10,16 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { CisCheck } from '../core/cis/definitions';
 import { StackConfigError } from '../core/config/errors';
+import { InputError } from './io';
 import type { StackSide } from '../core/posture/diff';
 import { renderStack } from '../core/render/index';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { loadStack } from '../core/stack';
+import type { TalosLine } from '../core/talos/defaults';
+import { configDigest, rebootDigest } from '../core/talos/reboot';
+import { checkEnvironmentProfile } from '../policy/rules';
 
-export class SourceError extends Error {}
+export class SourceError extends InputError {}
 
 export const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const STACK_FILE = /^Pulumi\.([A-Za-z0-9][A-Za-z0-9._-]*)\.yaml$/;
@@ -116,7 +120,16 @@ export interface PostureOptions {
 export function postureSide(root: string, stack: string, opts: PostureOptions): StackSide {
   try {
     const valid = loadStack({ stack, root, today: opts.today });
-    return { state: 'ok', posture: renderStack(valid, opts.secrets, opts.cis ? { cis: opts.cis } : {}).posture };
+    const rendered = renderStack(valid, opts.secrets, opts.cis ? { cis: opts.cis } : {});
+    const line = valid.stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
+    // the same rule, and the same function, as the policy pack's environment minimum
+    const policy = checkEnvironmentProfile({ environment: valid.stack.operations.environment, profile: valid.stack.profile, lineage: valid.profile.lineage }).map((v) => v.message);
+    return {
+      state: 'ok',
+      posture: rendered.posture,
+      ...(valid.stack.existingCluster ? {} : { nodes: rendered.nodes.map((n) => ({ name: n.name, installer: n.installer, schematicId: n.schematicId, rebootDigest: rebootDigest(n.config, line), configDigest: configDigest(n.config) })) }),
+      ...(policy.length ? { policy } : {}),
+    };
   } catch (e) {
     if (e instanceof StackConfigError) return { state: 'invalid', problems: e.problems };
     return { state: 'error', message: `render failed: ${(e as Error).message.split('\n')[0]}` };

@@ -1,44 +1,41 @@
 /**
- * npm run render -- --stack <name> [--out <dir>] [--secrets <file>]
- *                   --stack-file <path> instead of --stack for a stack file anywhere.
+ * bulwark render (--stack <name> | --stack-file <path>) [--out <dir>] [--secrets <file>]
+ * Renders a stack into <out>/<stack>/ (options: cli/commands/render.ts).
  * Exit codes: 0 rendered, 2 invalid input (every problem on stderr), 1 anything else.
  */
 import { chmodSync, copyFileSync, existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
-import { StackConfigError } from '../core/config/errors';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { REPO_ROOT, STACK_NAME, loadStack, todayDate } from '../core/stack';
-import { OutDirError, checkReplaceable, inside, stackOutDir } from './out-dir';
-import { SecretsFileError, obtainSecrets, writeSecretsFile } from './secrets-file';
+import { REPO_ROOT, todayDate } from '../core/stack';
+import { GlobalOptions, InputError, Io, progress } from './io';
+import { StackArgs, loadStackArg, printWarnings } from './stack-arg';
+import { checkReplaceable, inside, stackOutDir } from './out-dir';
+import { obtainSecrets, writeSecretsFile } from './secrets-file';
 
-const USAGE = 'usage: npm run render -- (--stack <name> | --stack-file <path>) [--out <dir>] [--secrets <file>]';
+export class UsageError extends InputError {}
 
-export class UsageError extends Error {}
+export interface RenderArgs extends StackArgs {
+  out?: string;
+  secrets?: string;
+}
 
-export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { stack: { type: 'string' }, 'stack-file': { type: 'string' }, out: { type: 'string' }, secrets: { type: 'string' }, help: { type: 'boolean' } },
-    strict: true,
-  });
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  if (!values.stack === !values['stack-file']) throw new UsageError(`give exactly one of --stack or --stack-file\n${USAGE}`);
-  if (values.stack && !STACK_NAME.test(values.stack)) throw new UsageError(`--stack "${values.stack}" is not a stack name (letters, digits, . _ -)`);
-
-  const valid = loadStack({ stack: values.stack, stackFile: values['stack-file'] && resolve(values['stack-file']) });
-  const { dir: stackDir, tmp } = stackOutDir(values.out ?? 'out', valid.name);
+export async function renderCommand(a: RenderArgs, io: Io, g: GlobalOptions): Promise<number> {
+  const step = progress(io, g);
+  step('validating the stack');
+  const valid = loadStackArg(a, io);
+  printWarnings(valid, io);
+  const values = { secrets: a.secrets && resolve(io.cwd, a.secrets) };
+  const { dir: stackDir, tmp } = stackOutDir(resolve(io.cwd, a.out ?? 'out'), valid.name);
   checkReplaceable(stackDir); // before the secrets in it are read
-  const secrets = await obtainSecrets(values.secrets && resolve(values.secrets), join(stackDir, 'secrets.yaml'));
+  step('cluster secrets');
+  const secrets = await obtainSecrets(values.secrets, join(stackDir, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
   // The talosconfig carries this quarter's admin client certificate, as the Pulumi program's does.
   const clients = await withQuarterlyAdminClient(secrets.bundle, todayDate());
+  step(`rendering ${valid.stack.nodes.length} node(s) and ${valid.stack.tenants.length} tenant(s)`);
   const rendered = renderStack(valid, clients, {
     ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
     verification: loadVerification(REPO_ROOT),
@@ -47,7 +44,9 @@ export async function main(argv: string[]): Promise<number> {
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
   rmSync(tmp, { recursive: true, force: true }); // a link there is removed, never followed
   mkdirSync(tmp, { recursive: true, mode: 0o700 });
-  for (const f of renderedFiles(rendered)) {
+  const files = renderedFiles(rendered);
+  step(`writing ${files.length} files`);
+  for (const f of files) {
     const path = inside(tmp, f.path);
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, f.content, { mode: f.secret ? 0o600 : 0o644 });
@@ -65,7 +64,26 @@ export async function main(argv: string[]): Promise<number> {
   const p = rendered.posture;
   const cis = p.cis.evaluated ? Object.entries(p.cis.counts!).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : 'not evaluated (kube-bench definitions not found)';
   const cps = rendered.nodes.filter((n) => n.role === 'controlplane').length;
-  process.stdout.write(
+  const summary = {
+    stack: valid.name,
+    dir: stackDir,
+    profile: p.profile,
+    site: p.site,
+    talosVersion: p.talosVersion,
+    contract: p.contract,
+    kubernetesVersion: p.kubernetesVersion,
+    nodes: { total: rendered.nodes.length, controlPlanes: cps, schematics: rendered.schematics.size },
+    tenants: valid.stack.tenants.length,
+    controls: p.summary,
+    cis: p.cis.evaluated ? p.cis.counts : null,
+    secrets: values.secrets ? 'given' : secrets.generated ? 'generated' : 'reused',
+    warnings: valid.warnings ?? [],
+  };
+  if (g.output === 'json') {
+    io.out(`${JSON.stringify(summary, null, 2)}\n`);
+    return 0;
+  }
+  io.out(
     [
       `rendered stack ${valid.name} → ${stackDir}`,
       `  profile:  ${p.profile} (site ${p.site}), Talos ${p.talosVersion} contract ${p.contract}, Kubernetes ${p.kubernetesVersion}`,
@@ -80,21 +98,8 @@ export async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/** `npm run render -- …` and older callers: the same as `bulwark render …`. */
 export async function run(argv: string[]): Promise<number> {
-  try {
-    return await main(argv);
-  } catch (e) {
-    if (e instanceof StackConfigError) {
-      process.stderr.write(`${e.message}\n`);
-      return 2;
-    }
-    if (e instanceof UsageError || e instanceof SecretsFileError || e instanceof OutDirError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`render failed: ${(e as Error).message}\n`);
-    return 1;
-  }
+  const { bulwark } = await import('./main');
+  return bulwark(['render', ...argv]);
 }
-
-if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -3,8 +3,9 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
 import { SecretsBundle, checkSecrets } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
+import { InputError } from './io';
 
-export class SecretsFileError extends Error {}
+export class SecretsFileError extends InputError {}
 
 export function readSecretsFile(file: string): SecretsBundle {
   let text: string;

@@ -38,7 +38,9 @@ type Config = Record<string, unknown>;
 
 /** A checkout (stacks/ and profiles/) copied from the repository, with stack files changed by `edit`. */
 function checkout(edit: Record<string, ((config: Config) => void) | null> = {}, root = tempDir()): string {
-  cpSync(join(REPO_ROOT, 'stacks'), join(root, 'stacks'), { recursive: true });
+  // the example stacks only: a user's own stack in stacks/ must not change what these tests count
+  mkdirSync(join(root, 'stacks'), { recursive: true });
+  for (const name of EXAMPLES) cpSync(join(REPO_ROOT, 'stacks', `Pulumi.${name}.yaml`), join(root, 'stacks', `Pulumi.${name}.yaml`));
   cpSync(join(REPO_ROOT, 'profiles'), join(root, 'profiles'), { recursive: true });
   for (const [stack, change] of Object.entries(edit)) {
     const file = join(root, 'stacks', `Pulumi.${stack}.yaml`);
@@ -128,12 +130,18 @@ Base \`main\` → head \`pr\`: 5 stacks (1 weaker, 4 unchanged).
 
 **Tenants:** added \`data\`
 
+**Nodes (2)**
+
+- configuration change applied live (no reboot): \`lab-cp-1\`, \`lab-worker-1\`
+
 No posture change: \`airgap\`, \`edge-store\`, \`prod\`, \`saas\`.
 `);
   });
 
   test('profile change: prod from multi-team to single-team is weaker', async () => {
-    const d = await diff(checkout(), checkout({ prod: (c) => (c['bulwark:profile'] = 'single-team') }), ['prod']);
+    // staging: a production stack on single-team is failing (below its minimum profile), test/cli/diff.test.ts
+    const staging = (c: Config) => ((c['bulwark:operations'] as Record<string, unknown>).environment = 'staging');
+    const d = await diff(checkout({ prod: staging }), checkout({ prod: (c) => (staging(c), (c['bulwark:profile'] = 'single-team')) }), ['prod']);
     expect(d.summary).toEqual({ stacks: 1, weaker: 1 });
     const s = d.stacks[0];
     expect({

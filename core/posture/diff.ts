@@ -10,11 +10,42 @@ import type { PostureControl, PostureReport } from './report';
 
 /** One stack on one side: its posture, or why it does not render. Absent from the map = no such stack. */
 export type StackSide =
-  | { state: 'ok'; posture: PostureReport }
+  | {
+      state: 'ok';
+      posture: PostureReport;
+      /** What each node would run (absent: not known, e.g. existing-cluster mode). */
+      nodes?: NodeFacts[];
+      /** Mandatory policy violations of this side (the policy pack's environment minimum). */
+      policy?: string[];
+    }
   | { state: 'invalid'; problems: ConfigProblem[] }
   | { state: 'error'; message: string };
 
 export type ControlStatus = PostureControl['status'];
+
+/** A node as a change reaches it: digests name a change without revealing it (core/talos/reboot.ts). */
+export interface NodeFacts {
+  name: string;
+  installer: string;
+  schematicId: string;
+  /** Hash of the fields whose change needs a reboot, or `live` on lines that never reboot for one. */
+  rebootDigest: string;
+  /** Hash of the whole machine configuration. */
+  configDigest: string;
+}
+
+/**
+ * upgrade-reboot: a new installer or schematic (talosctl upgrade, the node reboots into it) ·
+ * reboot: the configuration changes a field Talos applies only on reboot · live-apply: the
+ * configuration changes, applied without a reboot · added / removed: the node is new or gone.
+ */
+export type NodeConsequence = 'upgrade-reboot' | 'reboot' | 'live-apply' | 'added' | 'removed';
+
+export interface NodeChange {
+  node: string;
+  consequence: NodeConsequence;
+  installer?: { from: string; to: string };
+}
 
 /**
  * failing: the head does not render (validation or render error) · added / removed: the stack
@@ -73,6 +104,8 @@ export interface CisChange {
 
 export interface StackFailure {
   side: 'base' | 'head';
+  /** render: the stack does not validate or render · policy: it breaks a mandatory policy (e.g. the production minimum). */
+  kind: 'render' | 'policy';
   problems: ConfigProblem[];
 }
 
@@ -87,6 +120,8 @@ export interface StackDiff {
   waivers: { added: WaiverInfo[]; removed: WaiverInfo[]; changed: { control: string; from: WaiverInfo; to: WaiverInfo }[] };
   cis: CisChange[];
   tenants: { added: string[]; removed: string[] };
+  /** Nodes the change reaches, and how (empty when neither side knows its nodes). */
+  nodes: NodeChange[];
 }
 
 export interface PostureDiff {
@@ -118,8 +153,26 @@ function summarise(side: StackSide | undefined): SideSummary | null {
 }
 
 function failure(side: 'base' | 'head', s: StackSide | undefined): StackFailure[] {
-  if (!s || s.state === 'ok') return [];
-  return [{ side, problems: s.state === 'invalid' ? s.problems.map((p) => ({ path: p.path, message: p.message })) : [{ path: 'render', message: s.message }] }];
+  if (!s) return [];
+  if (s.state === 'ok') return s.policy?.length ? [{ side, kind: 'policy', problems: s.policy.map((message) => ({ path: 'bulwark:operations.environment', message })) }] : [];
+  return [{ side, kind: 'render', problems: s.state === 'invalid' ? s.problems.map((p) => ({ path: p.path, message: p.message })) : [{ path: 'render', message: s.message }] }];
+}
+
+/** How a change reaches each node: upgrade and reboot, reboot, live apply; unchanged nodes are left out. */
+export function diffNodes(a: NodeFacts[] | undefined, b: NodeFacts[] | undefined): NodeChange[] {
+  if (!a || !b) return [];
+  const before = new Map(a.map((n) => [n.name, n]));
+  const after = new Set(b.map((n) => n.name));
+  const out: NodeChange[] = [];
+  for (const n of b) {
+    const x = before.get(n.name);
+    if (!x) out.push({ node: n.name, consequence: 'added' });
+    else if (x.installer !== n.installer || x.schematicId !== n.schematicId) out.push({ node: n.name, consequence: 'upgrade-reboot', installer: { from: x.installer, to: n.installer } });
+    else if (x.rebootDigest !== n.rebootDigest) out.push({ node: n.name, consequence: 'reboot' });
+    else if (x.configDigest !== n.configDigest) out.push({ node: n.name, consequence: 'live-apply' });
+  }
+  for (const x of a) if (!after.has(x.name)) out.push({ node: x.name, consequence: 'removed' });
+  return out;
 }
 
 function waivers(p: PostureReport | undefined): Map<string, WaiverInfo> {
@@ -195,16 +248,17 @@ export function diffStack(stack: string, baseSide: StackSide | undefined, headSi
     },
     cis: diffCis(a, b),
     tenants: { added: [...tb].filter((t) => !ta.has(t)), removed: [...ta].filter((t) => !tb.has(t)) },
+    nodes: diffNodes(baseSide?.state === 'ok' ? baseSide.nodes : undefined, headSide?.state === 'ok' ? headSide.nodes : undefined),
   };
   d.verdict = verdictOf(d, baseSide, headSide);
   return d;
 }
 
 function verdictOf(d: StackDiff, baseSide: StackSide | undefined, headSide: StackSide | undefined): StackVerdict {
-  if (headSide && headSide.state !== 'ok') return 'failing';
+  if (headSide && (headSide.state !== 'ok' || headSide.policy?.length)) return 'failing';
   if (!baseSide) return 'added';
   if (!headSide) return 'removed';
-  if (baseSide.state !== 'ok') return 'fixed';
+  if (baseSide.state !== 'ok' || baseSide.policy?.length) return 'fixed';
   const weaker =
     d.controls.some((c) => c.change === 'no-longer-enforced') ||
     d.cis.some((c) => !BAD_CIS.includes(c.from!) && BAD_CIS.includes(c.to!)) ||
@@ -217,7 +271,7 @@ function verdictOf(d: StackDiff, baseSide: StackSide | undefined, headSide: Stac
   if (weaker) return 'weaker';
   if (stronger) return 'stronger';
   const any = d.settings.length + d.controls.length + d.cis.length + d.tenants.added.length + d.tenants.removed.length +
-    d.waivers.added.length + d.waivers.removed.length + d.waivers.changed.length;
+    d.waivers.added.length + d.waivers.removed.length + d.waivers.changed.length + d.nodes.length;
   return any ? 'changed' : 'unchanged';
 }
 
@@ -297,7 +351,12 @@ function stackMarkdown(d: StackDiff): string[] {
 
   const headFail = d.failures.find((f) => f.side === 'head');
   if (headFail) {
-    L.push('The head revision of this stack does not render, so `pulumi preview` and `pulumi up` stop on it:', '');
+    L.push(
+      headFail.kind === 'policy'
+        ? 'The head revision of this stack breaks a mandatory rule of the policy pack, so `pulumi preview` and `pulumi up` stop on it:'
+        : 'The head revision of this stack does not render, so `pulumi preview` and `pulumi up` stop on it:',
+      '',
+    );
     for (const p of headFail.problems) L.push(`- ${code(p.path)}: ${esc(p.message)}`);
     return L;
   }
@@ -350,7 +409,28 @@ function stackMarkdown(d: StackDiff): string[] {
   if (d.tenants.added.length) t.push(`added ${d.tenants.added.map(code).join(', ')}`);
   if (d.tenants.removed.length) t.push(`removed ${d.tenants.removed.map(code).join(', ')}`);
   if (t.length) L.push('', `**Tenants:** ${t.join('; ')}`);
+  if (d.nodes.length) {
+    L.push('', `**Nodes (${d.nodes.length})**`, '');
+    for (const [c, label] of NODE_LABELS) {
+      const names = d.nodes.filter((n) => n.consequence === c).map((n) => code(n.node));
+      if (names.length) L.push(`- ${label}: ${names.join(', ')}`);
+    }
+  }
   return L;
+}
+
+const NODE_LABELS: [NodeConsequence, string][] = [
+  ['upgrade-reboot', 'new installer or schematic (upgrade and reboot)'],
+  ['reboot', 'configuration change that needs a reboot'],
+  ['live-apply', 'configuration change applied live (no reboot)'],
+  ['added', 'new node'],
+  ['removed', 'node removed'],
+];
+
+/** Whether a diff fails a CI gate: `failing` when a stack at head does not render or breaks a mandatory policy; `weaker` also when any posture weakens. */
+export function failsGate(d: PostureDiff, on: 'weaker' | 'failing'): StackDiff[] {
+  const bad: StackVerdict[] = on === 'failing' ? ['failing'] : ['failing', 'weaker', 'mixed'];
+  return d.stacks.filter((s) => bad.includes(s.verdict));
 }
 
 export function postureDiffMarkdown(d: PostureDiff): string {

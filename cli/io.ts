@@ -1,0 +1,67 @@
+/**
+ * What every `bulwark` subcommand shares: where output goes (so tests capture it), how an error
+ * becomes an exit code, and the progress lines long commands print on stderr.
+ *
+ * Exit codes: 0 done · 1 anything unexpected · 2 invalid input (usage, stack config, files) ·
+ * 3 a gate failed (`bulwark diff --fail-on`).
+ */
+import { readFileSync } from 'node:fs';
+import { CommanderError } from 'commander';
+import { StackConfigError } from '../core/config/errors';
+
+export const EXIT = { ok: 0, failed: 1, invalid: 2, gate: 3 } as const;
+
+export interface Io {
+  out(s: string): void;
+  err(s: string): void;
+  stdin(): string;
+  now(): Date;
+  cwd: string;
+  /** Whether stderr is a terminal (progress is shown there by default). */
+  tty: boolean;
+}
+
+export const defaultIo = (): Io => ({
+  out: (s) => process.stdout.write(s),
+  err: (s) => process.stderr.write(s),
+  stdin: () => readFileSync(0, 'utf8'),
+  now: () => new Date(),
+  cwd: process.cwd(),
+  tty: !!process.stderr.isTTY,
+});
+
+/** Options every subcommand takes. */
+export interface GlobalOptions {
+  output: 'text' | 'json';
+  quiet?: boolean;
+  progress?: boolean;
+}
+
+/** Bad input from the user (exit 2): its message says what is wrong and what would be right. */
+export class InputError extends Error {}
+
+/** Errors that are the user's input, not a fault of the command (each module's own classes extend InputError). */
+export function isInputError(e: unknown): boolean {
+  if (e instanceof InputError || e instanceof StackConfigError) return true;
+  if (e instanceof CommanderError) return true;
+  const name = (e as Error | undefined)?.constructor?.name;
+  return name === 'SecretsFileError' || name === 'OutDirError' || name === 'SourceError' || !!(e as { code?: string })?.code?.startsWith?.('ERR_PARSE_ARGS');
+}
+
+/** Prints an error (as JSON on stdout with --output json) and returns its exit code. */
+export function reportError(e: unknown, io: Io, g: Pick<GlobalOptions, 'output'>, command: string): number {
+  const input = isInputError(e);
+  const message = (e as Error).message ?? String(e);
+  if (g.output === 'json') {
+    const problems = e instanceof StackConfigError ? e.problems : undefined;
+    io.out(`${JSON.stringify({ error: { command, kind: input ? 'invalid-input' : 'failed', message, ...(problems ? { problems } : {}) } }, null, 2)}\n`);
+  } else io.err(input ? `${message}\n` : `bulwark ${command} failed: ${message}\n`);
+  return input ? EXIT.invalid : EXIT.failed;
+}
+
+/** Progress on stderr: shown with --progress, or on a terminal unless --quiet or --output json. */
+export function progress(io: Io, g: GlobalOptions): (step: string) => void {
+  const on = g.progress || (io.tty && !g.quiet && g.output !== 'json');
+  const start = Date.now();
+  return on ? (step) => io.err(`[bulwark ${((Date.now() - start) / 1000).toFixed(1)}s] ${step}\n`) : () => undefined;
+}
