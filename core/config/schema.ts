@@ -9,6 +9,7 @@ import {
   address, cidr, dnsLabel, duration, groupName, httpsUrl, ipAddress, isoDate, labelKey, labels, labelValue, quantity, version,
 } from './fields';
 import { discoverySchema, registriesSchema } from './airgap';
+import { backupSchema } from './backup';
 import { networkSchema, roleNetworkSchema } from './network';
 import { patchListSchema, patchesSchema } from './patches';
 
@@ -193,6 +194,8 @@ export const stackSchema = z.strictObject({
   /** Talos config patches, applied last: {all, controlplane, worker} (core/config/patches.ts). */
   patches: patchesSchema.default({ all: [], controlplane: [], worker: [] }),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),
+  /** Scheduled, age-encrypted etcd snapshots to S3 (core/config/backup.ts, core/render/backup.ts). */
+  backup: backupSchema.optional(),
 });
 
 export type StackConfig = z.infer<typeof stackSchema>;

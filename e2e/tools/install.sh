@@ -502,6 +502,8 @@ fi
 
 # outside judges (talosctl and talos-compute of each Talos line, cyclonus): own scripts, each merges its entries into manifest.json
 [ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || for j in talosctl talos-compute cyclonus; do bash "$SCRIPT_DIR/$j.sh" || FAILED+=("$j"); done
+# the backup tests' S3 server and etcdutl (test/e2e/backup.test.ts): merges its own entries too
+bash "$SCRIPT_DIR/s3.sh" || FAILED+=(s3)
 node_manifest_merge # node.sh's entries, after the rewrite above
 # the engine suite's Pulumi CLI, kubernetes provider and Node 22 (npm run test:engine): merges its own entries too
 bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=(engine-tools)
