@@ -1,7 +1,10 @@
 /**
  * bulwark:k8s:ClusterLayer — the Kubernetes side: a provider for the cluster and every rendered
- * object as a typed resource, in dependency order; each tenant's objects under their own
- * bulwark:k8s:Tenant component, so a change to one tenant touches only that tenant's resources.
+ * object as a typed resource, in dependency order, each a child of this component. A tenant's
+ * objects live in its namespace, so their names (Kind/<tenant>/name) say whose they are, and a
+ * change to one tenant touches only that tenant's resources. No component per tenant: 500 of them
+ * cost the program ~110 MB of heap while registering and nothing in function (figures:
+ * bench/program.bench.ts, README).
  *
  * Resource names are objectKey (kind/namespace/name): stable, whatever else the stack holds.
  * Ordering is explicit (core/ops/k8s.ts): a Namespace before what lives in it, a policy before
@@ -86,16 +89,6 @@ function registerObjects(
   return objects.map((o) => make(o, []));
 }
 
-/** bulwark:k8s:Tenant — one tenant's objects (its Namespace, quota, limits, network policies, bindings). */
-export class Tenant extends pulumi.ComponentResource {
-  readonly resources: pulumi.CustomResource[];
-  constructor(name: string, objects: K8sObject[], known: Map<string, pulumi.CustomResource>, after: pulumi.Resource[], opts: pulumi.ComponentResourceOptions & { provider: k8s.Provider }) {
-    super('bulwark:k8s:Tenant', name, {}, { parent: opts.parent });
-    this.resources = registerObjects(objects, { parent: this, provider: opts.provider, deleteBeforeReplace: true }, known, after);
-    this.registerOutputs({});
-  }
-}
-
 export interface ClusterLayerArgs {
   /** Admin kubeconfig (secret). */
   kubeconfig: pulumi.Input<string>;
@@ -113,8 +106,8 @@ export class ClusterLayer extends pulumi.ComponentResource {
   readonly provider: k8s.Provider;
   /** Every object, cluster-wide and tenants', by key (kind/namespace/name). */
   readonly resources: Map<string, pulumi.CustomResource>;
-  /** Each tenant's component, by tenant name. */
-  readonly tenants: Map<string, Tenant>;
+  /** Each tenant's objects (its Namespace, quota, limits, network policies, bindings), by tenant name. */
+  readonly tenants: Map<string, pulumi.CustomResource[]>;
 
   constructor(name: string, args: ClusterLayerArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:k8s:ClusterLayer', name, {}, opts);
@@ -124,10 +117,10 @@ export class ClusterLayer extends pulumi.ComponentResource {
       { parent: this, dependsOn: args.dependsOn },
     );
     this.resources = new Map();
-    const clusterWide = registerObjects(args.objects, { parent: this, provider: this.provider, deleteBeforeReplace: true }, this.resources);
+    const objectOpts = { parent: this, provider: this.provider, deleteBeforeReplace: true };
+    const clusterWide = registerObjects(args.objects, objectOpts, this.resources);
     this.tenants = new Map();
-    for (const [tenant, objects] of args.tenants)
-      this.tenants.set(tenant, new Tenant(`tenant-${tenant}`, objects, this.resources, clusterWide, { parent: this, provider: this.provider }));
+    for (const [tenant, objects] of args.tenants) this.tenants.set(tenant, registerObjects(objects, objectOpts, this.resources, clusterWide));
     this.registerOutputs({});
   }
 }

@@ -74,12 +74,12 @@ describe('a change shows on exactly what it affects', () => {
     expect(d).toEqual({ changed: [], added: ['RoleBinding/team-a/tenant-network-admins'], removed: [] });
   });
 
-  test('a new tenant: its own component and objects, nothing else touched', async () => {
+  test('a new tenant: its own objects, nothing else touched', async () => {
     const d = await changed('prod', (v) => tenants(v).push({ name: 'team-d', groups: ['team-d'] }));
     expect(d.changed).toEqual([]);
     expect(d.removed).toEqual([]);
-    expect(d.added).toEqual(expect.arrayContaining(['tenant-team-d', 'Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
-    expect(d.added.every((n) => n === 'tenant-team-d' || n.includes('/team-d'))).toBe(true);
+    expect(d.added).toEqual(expect.arrayContaining(['Namespace/team-d', 'RoleBinding/team-d/tenant-admins']));
+    expect(d.added.every((n) => n.includes('/team-d'))).toBe(true);
   });
 
   test('a new worker: its own node and steps; of the existing resources only the bootstrap health check (its node list) and the preflight check', async () => {

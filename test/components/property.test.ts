@@ -74,10 +74,9 @@ test('for any valid stack, every command is a fixed script and every value it ge
         if (env.BULWARK_HEALTH_NODE) expect(addresses.has(env.BULWARK_HEALTH_NODE)).toBe(true);
       }
       for (const n of values.nodes) expect((run.byName.get(`${n.name}-apply`)!.raw.environment as Record<string, string>).BULWARK_NODE).toBe(n.address);
-      // Kubernetes resource names stay kind/namespace/name, and each tenant's component is tenant-<name>, whatever the tenant and group names
+      // Kubernetes resource names stay kind/namespace/name, whatever the tenant and group names
       for (const r of run.registrations.filter((x) => x.type.startsWith('kubernetes:')))
         expect(r.name).toBe(objectKey(r.raw as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } }));
-      for (const r of run.registrations.filter((x) => x.type === 'bulwark:k8s:Tenant')) expect(values.tenants.map((t) => `tenant-${t.name}`)).toContain(r.name);
     }),
     { numRuns: 8 },
   );
