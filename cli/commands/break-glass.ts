@@ -13,7 +13,7 @@ export function registerBreakGlass(program: Command, act: Act): void {
         'state on stdin (pulumi stack export --show-secrets | bulwark break-glass --state - ...).' +
         '\n\nExit codes: 0 issued, 2 invalid input, 1 anything else.',
     )
-    .option('-s, --stack <name>', 'the stack')
+    .option('-s, --stack <name>', 'the stack whose cluster CA signs it')
     .option('--person <name>', 'who the credential is for (a DNS label: it names the certificate and the file)')
     .option('--reason <text>', 'why: recorded in the certificate and every audit event')
     .option('--lifetime <duration>', "how long it is valid, e.g. 30m (default the stack's cluster.breakGlassCertLifetime)")

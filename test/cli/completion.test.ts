@@ -1,0 +1,44 @@
+/** bulwark completion bash|zsh: the script completes subcommands, options, choices and stack names in a real bash. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../core/stack';
+import { cli } from './run';
+
+/** COMPREPLY of the completion function for a command line ending at the cursor. */
+function complete(script: string, words: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-completion-'));
+  writeFileSync(join(dir, 'c.bash'), script);
+  // the words go in through the environment, never into the shell text
+  const out = execFileSync('bash', ['-c', 'source "$1"; read -ra COMP_WORDS <<< "$WORDS"; [ -n "$LAST_EMPTY" ] && COMP_WORDS+=(""); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); _bulwark; printf "%s\\n" "${COMPREPLY[@]}"', '_', join(dir, 'c.bash')], {
+    cwd: REPO_ROOT,
+    env: { PATH: process.env.PATH, WORDS: words.filter((w) => w !== '').join(' '), LAST_EMPTY: words[words.length - 1] === '' ? '1' : '' },
+    encoding: 'utf8',
+  });
+  return out.split('\n').filter(Boolean);
+}
+
+test('bash: subcommands, their options, option choices, stack names and control ids', async () => {
+  const { code, out: script } = await cli(['completion', 'bash']);
+  expect(code).toBe(0);
+  expect(complete(script, ['bulwark', 'ren'])).toEqual(['render']);
+  expect(complete(script, ['bulwark', ''])).toEqual(expect.arrayContaining(['render', 'posture', 'diff', 'explain', 'controls', 'completion']));
+  expect(complete(script, ['bulwark', 'render', '--st'])).toEqual(['--stack', '--stack-file']);
+  expect(complete(script, ['bulwark', 'render', '--stack', 'pr'])).toEqual(['prod']);
+  expect(complete(script, ['bulwark', 'diff', '--fail-on', ''])).toEqual(['weaker', 'failing']);
+  expect(complete(script, ['bulwark', 'posture', '--format', ''])).toEqual(['md', 'json']);
+  expect(complete(script, ['bulwark', 'render', '--output', 'j'])).toEqual(['json']);
+  expect(complete(script, ['bulwark', 'explain', 'k8s.apiserver.always-pull'])).toEqual(['k8s.apiserver.always-pull-images']);
+  expect(complete(script, ['bulwark', 'controls', '--layer', 'a'])).toEqual(['auth']);
+});
+
+test('zsh: the same function through bashcompinit', async () => {
+  const bash = (await cli(['completion', 'bash'])).out;
+  const zsh = await cli(['completion', 'zsh']);
+  expect(zsh.code).toBe(0);
+  expect(zsh.out.startsWith('#compdef bulwark\n')).toBe(true);
+  expect(zsh.out).toContain('bashcompinit');
+  expect(zsh.out.endsWith(bash)).toBe(true);
+  expect((await cli(['completion', 'fish'])).code).toBe(2);
+});

@@ -1,0 +1,16 @@
+/** Runs `bulwark …` in-process with its output captured (the same program bin/bulwark.js runs). */
+import { bulwark } from '../../cli/main';
+import { REPO_ROOT } from '../../core/stack';
+
+export async function cli(args: string[], io: { cwd?: string; stdin?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await bulwark(args, {
+    out: (s) => void (out += s),
+    err: (s) => void (err += s),
+    cwd: io.cwd ?? REPO_ROOT,
+    tty: false,
+    stdin: () => io.stdin ?? '',
+  });
+  return { code, out, err };
+}
