@@ -7,7 +7,7 @@ import type { NodeConfig, StackConfig } from '../config/schema';
 import { apiServerExtraArgs, argsOf, kubeletConfig } from '../render/machine/inputs';
 import type { ClusterPlan } from '../render/plan';
 import {
-  TalosLine, TALOS_PATHS, apiServerDefaults, controllerManagerDefaults, etcdDefaults, kubeletDefaults, mergeArgs, schedulerDefaults,
+  ComponentDefaults, TalosLine, TALOS_PATHS, apiServerDefaults, controllerManagerDefaults, etcdDefaults, kubeletDefaults, mergeArgs, schedulerDefaults,
 } from '../talos/defaults';
 import type { ProcessModel } from './evaluate';
 
@@ -21,14 +21,26 @@ export interface ComponentFlags {
   kubeletConfig: Record<string, unknown>;
 }
 
+/** What Talos gives each control-plane component of this stack before Bulwark's extra args (core/talos/defaults.ts). */
+export function componentDefaults(stack: StackConfig, line: TalosLine): Record<'apiserver' | 'controllermanager' | 'scheduler' | 'etcd', ComponentDefaults> {
+  const structuredAuthn = stack.cluster.contract === '1.14';
+  return {
+    apiserver: apiServerDefaults(line, { endpoint: stack.cluster.endpoint, serviceSubnets: stack.cluster.serviceSubnets, structuredAuthn }),
+    controllermanager: controllerManagerDefaults(line, stack.cluster.podSubnets, stack.cluster.serviceSubnets),
+    scheduler: schedulerDefaults(),
+    etcd: etcdDefaults(line),
+  };
+}
+
 export function componentFlags(stack: StackConfig, plan: ClusterPlan, line: TalosLine, node: NodeConfig | undefined): ComponentFlags {
   const cp = plan.controlPlane;
   const structuredAuthn = stack.cluster.contract === '1.14';
+  const d = componentDefaults(stack, line);
   const ours = apiServerExtraArgs(cp, structuredAuthn ? {} : { 'authentication-config': '/etc/bulwark/authentication-config.yaml' });
-  const apiserver = mergeArgs(apiServerDefaults(line, { endpoint: stack.cluster.endpoint, serviceSubnets: stack.cluster.serviceSubnets, structuredAuthn }), ours);
-  const controllermanager = mergeArgs(controllerManagerDefaults(line, stack.cluster.podSubnets, stack.cluster.serviceSubnets), argsOf(cp.controllerManagerArgs));
-  const scheduler = mergeArgs(schedulerDefaults(), argsOf(cp.schedulerArgs));
-  const etcd = mergeArgs(etcdDefaults(line), argsOf(cp.etcdArgs));
+  const apiserver = mergeArgs(d.apiserver, ours);
+  const controllermanager = mergeArgs(d.controllermanager, argsOf(cp.controllerManagerArgs));
+  const scheduler = mergeArgs(d.scheduler, argsOf(cp.schedulerArgs));
+  const etcd = mergeArgs(d.etcd, argsOf(cp.etcdArgs));
   const m = node ? plan.machine(node) : undefined;
   const kd = kubeletDefaults(m?.defaultRuntimeSeccomp ?? false);
   const ourKubelet = m ? kubeletConfig(m) : {};

@@ -1,13 +1,15 @@
 /**
- * What Talos itself gives each Kubernetes component before our extraArgs are merged, and
- * how it merges them. Read from siderolabs/talos at v1.13.9 and v1.14.0-rc.1:
- * internal/app/machined/pkg/controllers/k8s/control_plane_static_pod.go (1.13),
- * control_plane_final.go (1.14), pkg/argsbuilder, internal/app/machined/pkg/system/services/etcd.go,
- * kubelet_spec.go and pkg/machinery/kubelet/kubelet.go.
+ * What Talos itself gives each Kubernetes component before our extraArgs are merged, and how it merges them: the
+ * render-time model of Talos. Why it cannot come from Talos: the renderer, the CIS evaluator and the posture report
+ * run in the pure core (and in `bulwark render` on an operator's machine), where Talos's code does not run;
+ * talos-compute (e2e/tools/talos-compute, Talos's own controllers built from its module) is a test judge. So
+ * nothing here is trusted: every value Talos's output can answer is checked against it for every example stack
+ * on both lines, and the e2e harness starts its processes from Talos's output, not from this file:
+ * - component args, kubelet fields Talos forces and refuses, KSPP sysctls: test/talos/computed.test.ts;
+ * - denied and additive flags and the merge (mergeArgs): test/talos/merge-policy.test.ts.
  *
- * Used three ways: the renderer refuses to emit a denied flag (Talos would reject the whole
- * config), the CIS evaluator judges the flags the process will really run with, and the
- * end-to-end harness starts the real binaries with the same flags.
+ * Used two ways: the renderer refuses to emit a denied flag (Talos would reject the whole config), and the CIS
+ * evaluator and posture judge the flags the processes will really run with (core/cis/model.ts).
  */
 export type Component = 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'etcd';
 export type TalosLine = '1.13' | '1.14';
@@ -17,11 +19,8 @@ const APISERVER_CONFIG = '/system/config/kubernetes/kube-apiserver';
 const CM_SECRETS = '/system/secrets/kubernetes/kube-controller-manager';
 const SCHED_SECRETS = '/system/secrets/kubernetes/kube-scheduler';
 
-/** Where Talos places each file inside the control-plane static pods. */
+/** Where Talos places each file inside the control-plane static pods (the values of the flags below). */
 export const TALOS_PATHS = {
-  apiServerSecrets: APISERVER_SECRETS,
-  apiServerConfig: APISERVER_CONFIG,
-  clusterCA: `${APISERVER_SECRETS}/ca.crt`,
   encryptionConfig: `${APISERVER_SECRETS}/encryptionconfig.yaml`,
   admissionConfig: `${APISERVER_CONFIG}/admission-control-config.yaml`,
   auditPolicy: `${APISERVER_CONFIG}/auditpolicy.yaml`,
@@ -32,6 +31,7 @@ export const TALOS_PATHS = {
   kubeletCA: '/etc/kubernetes/pki/ca.crt',
 };
 
+/** Talos 1.13's API server cipher suites (it still allows TLS 1.2); checked with the API server's args. */
 const TLS12_SUITES_113 =
   'TLS_AES_128_GCM_SHA256,TLS_AES_256_GCM_SHA384,TLS_CHACHA20_POLY1305_SHA256,TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305,TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256';
 
@@ -48,6 +48,10 @@ export interface ApiServerInputs {
   structuredAuthn: boolean;
 }
 
+/**
+ * kube-apiserver as Talos starts it (1.13: control_plane_static_pod.go; 1.14: control_plane_final.go), with its
+ * merge policy. Render-time (see the header); args checked by computed.test.ts, denied/additive by merge-policy.test.ts.
+ */
 export function apiServerDefaults(line: TalosLine, inputs: ApiServerInputs): ComponentDefaults {
   const s = (f: string) => `${APISERVER_SECRETS}/${f}`;
   const args: Record<string, string> = {
@@ -109,6 +113,7 @@ export function apiServerDefaults(line: TalosLine, inputs: ApiServerInputs): Com
   };
 }
 
+/** kube-controller-manager as Talos starts it (files as apiServerDefaults); checked the same two ways. */
 export function controllerManagerDefaults(line: TalosLine, podSubnets: string[], serviceSubnets: string[]): ComponentDefaults {
   const args: Record<string, string> = {
     'allocate-node-cidrs': 'true',
@@ -143,6 +148,7 @@ export function controllerManagerDefaults(line: TalosLine, podSubnets: string[],
   };
 }
 
+/** kube-scheduler as Talos starts it (files as apiServerDefaults); checked the same two ways. */
 export function schedulerDefaults(): ComponentDefaults {
   return {
     args: {
@@ -163,7 +169,8 @@ export function schedulerDefaults(): ComponentDefaults {
 /**
  * etcd as machined's etcd service starts it (services/etcd.go argsForControlPlane), less the flags Talos derives
  * from the node's addresses and hostname at run time (name, listen-*, advertise-*, initial-cluster*): no CIS check
- * reads them. test/talos/computed.test.ts checks every value here against the command line Talos builds.
+ * reads them. computed.test.ts checks every value here against the command line Talos builds, merge-policy.test.ts
+ * the deny list.
  */
 export function etcdDefaults(line: TalosLine): ComponentDefaults {
   const args: Record<string, string> = {
@@ -195,7 +202,11 @@ export function etcdDefaults(line: TalosLine): ComponentDefaults {
   return { args, additive: [], denied: [...Object.keys(args), ...addressed] };
 }
 
-/** KubeletConfiguration fields Talos forces, and the ones it refuses in extraConfig. */
+/**
+ * KubeletConfiguration fields Talos forces (kubelet_spec.go), and the ones it refuses in extraConfig
+ * (pkg/machinery/kubelet ProtectedConfigurationFields). Render-time for the CIS evaluator's kubelet checks and the
+ * renderer's refusal; computed.test.ts checks both against Talos's kubelet spec and list.
+ */
 export function kubeletDefaults(defaultRuntimeSeccomp: boolean): { config: Record<string, unknown>; forbidden: string[] } {
   return {
     config: {
@@ -239,7 +250,7 @@ export const TALOS_KSPP_SYSCTLS: Record<string, string> = {
 
 /**
  * The effective flags of a component: Talos defaults, then ours (overwrite, or comma-merged for
- * additive flags), as argsbuilder does it.
+ * additive flags), as argsbuilder does it. Render-time; merge-policy.test.ts checks its predictions against Talos.
  */
 export function mergeArgs(defaults: ComponentDefaults, extra: Record<string, string>): Record<string, string> {
   const out = { ...defaults.args };

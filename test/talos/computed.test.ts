@@ -14,7 +14,7 @@ import { renderStack } from '../../core/render/index';
 import { argsOf } from '../../core/render/machine/inputs';
 import { kubeProxyConfiguration } from '../../core/render/machine/multidoc';
 import { cisChecks, testSecrets } from '../helpers';
-import { TALOS_KSPP_SYSCTLS } from '../../core/talos/defaults';
+import { TALOS_KSPP_SYSCTLS, kubeletDefaults } from '../../core/talos/defaults';
 import { judgeClaim } from './claims';
 import { type Computed, absentComputeJudges, computeControlPlane, computeWithEtcdPki, flagsOf, judgesRequired } from './talosctl';
 import { type Variant, variants } from './variants';
@@ -221,6 +221,10 @@ if (absentComputeJudges.length && !judgesRequired) {
             const wrong = judgeClaim(claim, t, c.etcdPki, kubernetesCaPem);
             if (wrong) problems.push(`${c.node.name}: ${id} claims "enforced by Talos: ${claim}"; ${wrong}`);
           }
+        }
+        const forbidden = kubeletDefaults(false).forbidden;
+        if (JSON.stringify([...forbidden].sort()) !== JSON.stringify([...t.kubeletProtectedFields].sort())) {
+          problems.push(`${c.node.name}: kubelet extraConfig fields Talos refuses: model ${forbidden.join(', ')}; Talos ${t.kubeletProtectedFields.join(', ')}`);
         }
         const kubeletLeaves: string[] = [];
         leafDiffs(model.kubeletConfig, t.kubelet.config, 'kubelet-config', kubeletLeaves);

@@ -74,8 +74,8 @@ export interface Computed {
   etcd: { args: string[]; pkiFiles: string[] };
   /** the sysctls Talos sets by default on a metal node (`proc.sys.<name>` -> value), KSPP's included */
   kernelParams: Record<string, string>;
-  /** the kernel arguments machined refuses to boot without (pkg/kernel/kspp) */
-  ksppBootArgs: string[];
+  /** the KubeletConfiguration fields Talos refuses in extraConfig (pkg/machinery/kubelet) */
+  kubeletProtectedFields: string[];
 }
 
 /** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */

@@ -45,9 +45,9 @@ import (
 	v1alpha1runtime "github.com/siderolabs/talos/internal/app/machined/pkg/runtime"
 	"github.com/siderolabs/talos/internal/app/machined/pkg/system/services"
 	"github.com/siderolabs/talos/internal/pkg/selinux"
-	"github.com/siderolabs/talos/pkg/kernel/kspp"
 	"github.com/siderolabs/talos/pkg/machinery/config/configloader"
 	"github.com/siderolabs/talos/pkg/machinery/constants"
+	machinerykubelet "github.com/siderolabs/talos/pkg/machinery/kubelet"
 	"github.com/siderolabs/talos/pkg/machinery/resources/config"
 	etcdres "github.com/siderolabs/talos/pkg/machinery/resources/etcd"
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
@@ -67,8 +67,8 @@ type output struct {
 	// KernelParams are the sysctls Talos sets by default on a metal node (KernelParamDefaultsController, KSPP's
 	// included), key as Talos names them (proc.sys.<a.b>) -> value.
 	KernelParams map[string]string `json:"kernelParams"`
-	// KSPPBootArgs are the kernel command-line arguments machined refuses to boot without (kspp.go).
-	KSPPBootArgs []string `json:"ksppBootArgs"`
+	// KubeletProtectedFields are the KubeletConfiguration fields the kubelet spec controller refuses in extraConfig.
+	KubeletProtectedFields []string `json:"kubeletProtectedFields"`
 }
 
 type etcdOut struct {
@@ -241,7 +241,7 @@ func failures(logs *observer.ObservedLogs) error {
 
 func snapshot(ctx context.Context, st state.State) (*output, error) {
 	out := &output{StaticPods: map[string]any{}, Files: map[string]string{}, KernelParams: map[string]string{},
-		KSPPBootArgs: kspp.RequiredKSPPKernelParameters.Strings()}
+		KubeletProtectedFields: machinerykubelet.ProtectedConfigurationFields}
 	params, err := safe.StateListAll[*runtimeres.KernelParamDefaultSpec](ctx, st)
 	if err != nil {
 		return nil, err
