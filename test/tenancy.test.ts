@@ -25,7 +25,10 @@ describe('cluster-wide objects per profile', () => {
     expect(keys(r.objects)).not.toContain('RuntimeClass/gvisor');
     expect(keys(r.tenantObjects.get('team-a')!)).toEqual([
       'Namespace/team-a', 'ResourceQuota/team-a/tenant-quota', 'LimitRange/team-a/tenant-limits',
-      'NetworkPolicy/team-a/allow-dns', 'NetworkPolicy/team-a/allow-same-namespace', 'NetworkPolicy/team-a/default-deny', 'RoleBinding/team-a/tenant-admins',
+      'NetworkPolicy/team-a/allow-dns',
+      // the stack's declared allowances (bulwark:tenants[0].allow)
+      'NetworkPolicy/team-a/allow-egress-payments-db', 'NetworkPolicy/team-a/allow-from-platform-ingress',
+      'NetworkPolicy/team-a/allow-same-namespace', 'NetworkPolicy/team-a/allow-to-tenant-team-b', 'NetworkPolicy/team-a/default-deny', 'RoleBinding/team-a/tenant-admins',
     ]);
     // self-service tenants may manage their own network policies
     expect(keys(r.tenantObjects.get('team-b')!)).toContain('RoleBinding/team-b/tenant-network-admins');

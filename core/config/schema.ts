@@ -12,6 +12,7 @@ import { discoverySchema, registriesSchema } from './airgap';
 import { backupSchema } from './backup';
 import { networkSchema, roleNetworkSchema } from './network';
 import { patchListSchema, patchesSchema } from './patches';
+import { allowancesSchema } from './allowances';
 
 const diskSelector = z
   .strictObject({
@@ -153,6 +154,8 @@ export const tenantSchema = z.strictObject({
   selfService: z.boolean().default(false),
   /** Service types beyond ClusterIP the tenant may create (the profile decides whether this is allowed). */
   allowServiceTypes: z.array(z.enum(['NodePort', 'LoadBalancer'])).default([]),
+  /** Traffic beyond the default-deny, declared by the platform team (core/config/allowances.ts). */
+  allow: allowancesSchema.optional(),
 });
 
 export const operationsSchema = z.strictObject({
@@ -191,6 +194,8 @@ export const stackSchema = z.strictObject({
   network: roleNetworkSchema.optional(),
   /** Networks people and CI reach the Talos API and the API server from, through the host firewall (render/machine/firewall.ts). */
   adminNetworks: z.array(cidr).default([]),
+  /** The namespace the platform's ingress controller runs in (tenants' allow.fromIngress opens their pods to it). */
+  ingressNamespace: dnsLabel('namespace name').optional(),
   /** Talos config patches, applied last: {all, controlplane, worker} (core/config/patches.ts). */
   patches: patchesSchema.default({ all: [], controlplane: [], worker: [] }),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),

@@ -19,6 +19,7 @@ import { zodProblems } from './issues';
 import { overlaps } from './fields';
 import { checkNetworks } from './network-checks';
 import { checkFirewall } from './firewall-checks';
+import { checkAllowances } from './allowances';
 import { mergeNetwork, networkLayers } from './network';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
@@ -103,6 +104,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))
     add(['nodes'], 'has several nodes but no worker; at an edge site control planes run no workloads once there is more than one node. Make one node a worker, or run a single node');
   checkTenants(tenants, nodes, stack, profile, add);
+  checkAllowances(tenants, stack, add);
   checkOidc(stack, tenants, profile, add, raw.oidc !== undefined);
   checkPinnedFirstApply(nodes, stack, profile, opts, add);
   checkFirewall(nodes, stack, profile, opts.catalogue, add);

@@ -123,7 +123,7 @@ export const osControls: Control[] = [
       'Every node serves apid, trustd, the kubelet, etcd and the API server on all its addresses: anyone who reaches the node network (a compromised machine beside it, a tenant workload on the host network, a visitor at an edge site) can probe and attack them with a stolen client certificate or the next authentication bypass. Blocking ingress by default leaves each port open only to the nodes, the pods that need it, and the declared admin networks.',
     references: {
       nsa: ['Network separation and hardening'],
-      other: ['Talos: Ingress Firewall (NetworkDefaultActionConfig, NetworkRuleConfig), talos.dev/v1.13/talos-guides/network/ingress-firewall', 'Kubernetes: Ports and Protocols (kubernetes.io/docs/reference/networking/ports-and-protocols)'],
+      other: ['Talos guide: Ingress Firewall (NetworkDefaultActionConfig, NetworkRuleConfig), v1.13 and v1.14', 'Kubernetes documentation: Ports and Protocols'],
     },
     requiredBy: ['hostile-multi-tenant', 'edge'],
     appliesTo: (ctx) => !ctx.stack.existingCluster,

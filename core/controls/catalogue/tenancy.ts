@@ -48,7 +48,31 @@ export function tenantNamespace(ctx: ControlContext, t: TenantConfig): K8sObject
   };
 }
 
-function networkPolicies(t: TenantConfig, hostile: boolean): K8sObject[] {
+/** A namespace by its name: kubernetes.io/metadata.name is set by the API server and cannot be changed. */
+const namespaceNamed = (name: string) => ({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': name } } });
+
+/**
+ * The stack's declared allowances for a tenant (core/config/allowances.ts), each its own policy so a
+ * reviewer reads one opening per object. Tenant-to-tenant policies are rendered only with both sides'
+ * consent (validation refuses one-sided declarations; this keeps the rule local too).
+ */
+export function allowancePolicies(t: TenantConfig, stack: ControlContext['stack']): Record<string, Record<string, unknown>> {
+  const a = t.allow;
+  if (!a) return {};
+  const ports = (ps: { port: number; protocol: string }[]) => ps.map((p) => ({ protocol: p.protocol, port: p.port }));
+  const out: Record<string, Record<string, unknown>> = {};
+  if (a.fromIngress && stack.ingressNamespace)
+    out['allow-from-platform-ingress'] = { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [namespaceNamed(stack.ingressNamespace)], ports: ports(a.fromIngress) }] };
+  for (const e of a.egress) out[`allow-egress-${e.name}`] = { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [{ ipBlock: { cidr: e.cidr } }], ports: ports(e.ports) }] };
+  const consents = (other: string, theirs: 'fromTenants' | 'toTenants') => stack.tenants.find((x) => x.name === other)?.allow?.[theirs].includes(t.name) ?? false;
+  for (const other of a.fromTenants)
+    if (consents(other, 'toTenants')) out[`allow-from-tenant-${other}`] = { podSelector: {}, policyTypes: ['Ingress'], ingress: [{ from: [namespaceNamed(other)] }] };
+  for (const other of a.toTenants)
+    if (consents(other, 'fromTenants')) out[`allow-to-tenant-${other}`] = { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [namespaceNamed(other)] }] };
+  return out;
+}
+
+function networkPolicies(t: TenantConfig, hostile: boolean, stack: ControlContext['stack']): K8sObject[] {
   const id = 'tenancy.network.default-deny';
   const np = (name: string, spec: Record<string, unknown>): K8sObject => ({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: meta(t, name, id), spec });
   const dnsPeer = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } }, podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } } };
@@ -67,6 +91,7 @@ function networkPolicies(t: TenantConfig, hostile: boolean): K8sObject[] {
       // tenants add their own allow rules only through the platform team.
       ...(hostile ? {} : { egress: [{ to: [{ podSelector: {} }] }] }),
     }),
+    ...Object.entries(allowancePolicies(t, stack)).map(([name, spec]) => np(name, spec)),
   ];
 }
 
@@ -90,7 +115,7 @@ export const tenancyControls: Control[] = [
     requiredBy: [...SHARED],
     appliesTo: (ctx) => ctx.stack.tenants.length > 0,
     contribute: (ctx) => ({
-      tenantObjects: (t) => networkPolicies(t, strictEgress(ctx.profile.settings)),
+      tenantObjects: (t) => networkPolicies(t, strictEgress(ctx.profile.settings), ctx.stack),
       // Flannel alone enforces no NetworkPolicy: Talos deploys kube-network-policies beside it.
       ...(!ctx.stack.existingCluster && ctx.stack.cluster.cni === 'flannel' ? { controlPlane: { kubeNetworkPolicies: true } } : {}),
       notes: [
