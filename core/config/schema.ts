@@ -13,6 +13,7 @@ import { backupSchema } from './backup';
 import { networkSchema, roleNetworkSchema } from './network';
 import { patchListSchema, patchesSchema } from './patches';
 import { allowancesSchema } from './allowances';
+import { schematicSchema } from './schematic';
 
 const diskSelector = z
   .strictObject({
@@ -60,6 +61,8 @@ export const nodeSchema = z
     network: networkSchema.optional(),
     /** Talos config patches for this node, after bulwark:patches' all and role patches (core/config/patches.ts). */
     patches: patchListSchema,
+    /** Extensions and kernel arguments for this node's schematic, beside bulwark:schematic's. */
+    schematic: schematicSchema.optional(),
   })
   .refine((n) => !(n.installDisk && n.diskSelector), { error: 'has both installDisk and diskSelector; give exactly one', path: ['installDisk'] })
   .refine((n) => n.installDisk || n.diskSelector, { error: 'has neither installDisk nor diskSelector; give one, e.g. installDisk: /dev/sda', path: ['installDisk'] });
@@ -196,6 +199,8 @@ export const stackSchema = z.strictObject({
   adminNetworks: z.array(cidr).default([]),
   /** The namespace the platform's ingress controller runs in (tenants' allow.fromIngress opens their pods to it). */
   ingressNamespace: dnsLabel('namespace name').optional(),
+  /** Extensions and kernel arguments every node's schematic gets, beside the controls' (core/config/schematic.ts). */
+  schematic: schematicSchema.default({ extensions: [], kernelArgs: [] }),
   /** Talos config patches, applied last: {all, controlplane, worker} (core/config/patches.ts). */
   patches: patchesSchema.default({ all: [], controlplane: [], worker: [] }),
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),

@@ -24,6 +24,8 @@ import { emitYaml } from './yaml-emit';
 import { BootMedia, bootMedia } from './boot-media';
 import { Schematic, installerImage, schematicFor, schematicId, schematicYaml } from './schematic';
 import { stackPatcher } from './patches-stack';
+import { nodeSchematic } from './schematic-user';
+import type { ConfigProblem } from '../config/errors';
 import { configPreview, secretNeedles } from '../ops/config-preview';
 
 export const toYaml = (v: unknown): string => stringify(v, { lineWidth: 0, aliasDuplicateObjects: false });
@@ -90,6 +92,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const plan = buildPlan(decisions, ctx);
   // config patches apply last; the posture is the patched configs' (core/render/patches-stack.ts)
   const patcher = stackPatcher(v, decisions, plan, ctx);
+  const schematicProblems: ConfigProblem[] = [];
   const authentication = plan.controlPlane.authentication?.value ?? authenticationConfiguration(undefined);
   const controlPlaneSchedulable = !stack.nodes.some((n) => n.role === 'worker');
 
@@ -99,8 +102,9 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const needles = opts.configPreview ? secretNeedles(secrets) : [];
   const nodes: RenderedNode[] = stack.nodes.map((node) => {
     const machine = plan.machine(node);
-    const kernelArgs = [...machine.kernelArgs.keys()];
-    const extensions = [...machine.extensions.keys()];
+    // the controls' kernel arguments and extensions, then the stack's own choices (conflicts are problems)
+    const { kernelArgs, extensions, problems } = nodeSchematic(stack, node, machine);
+    schematicProblems.push(...problems);
     const key = JSON.stringify([kernelArgs, extensions]);
     let sch = schematicCache.get(key);
     if (!sch) {
@@ -121,7 +125,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     };
   });
 
-  const patchedDecisions = patcher.decisions();
+  const patchedDecisions = patcher.decisions(schematicProblems);
   const objects = sortObjects(plan.objects.map((o) => o.object));
   const tenantObjects = new Map<string, K8sObject[]>();
   for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));

@@ -25,8 +25,8 @@ export function nodePatches(v: ValidStack, node: NodeConfig): NodePatch[] {
 
 export interface StackPatcher {
   apply(node: NodeConfig, docs: Doc[]): Doc[];
-  /** The decisions after every node's patches; throws the collected problems. */
-  decisions(): ControlDecision[];
+  /** The decisions after every node's patches; throws the collected problems (with the render's other problems, given first). */
+  decisions(earlier?: ConfigProblem[]): ControlDecision[];
 }
 
 export function stackPatcher(v: ValidStack, decisions: ControlDecision[], plan: ClusterPlan, ctx: ControlContext): StackPatcher {
@@ -45,7 +45,8 @@ export function stackPatcher(v: ValidStack, decisions: ControlDecision[], plan: 
       problems.push(...r.problems.map((p) => ({ path: p.where, message: p.message })));
       return r.docs;
     },
-    decisions() {
+    decisions(earlier = []) {
+      problems.unshift(...earlier);
       if (v.profile.settings.securityOwnedPatches === 'forbidden') {
         const byChange = new Map<string, { e: PatchEffect; nodes: string[] }>();
         for (const e of effects) {
