@@ -8,4 +8,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] },
   testTimeout: 60000,
   setupFiles: ['<rootDir>/test/setup-env.ts'],
+  // says at the end of the run when the Talos judges were absent and their tests skipped
+  globalTeardown: '<rootDir>/test/judges-summary.ts',
 };

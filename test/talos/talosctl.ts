@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findJudge } from '../../e2e/harness/tools';
+import { type Judge, findJudge } from '../../e2e/harness/tools';
 import type { TalosLine } from './variants';
 
 export const talosctl = { '1.13': findJudge('talosctl-1.13'), '1.14': findJudge('talosctl-1.14') } as const;
@@ -59,7 +59,14 @@ export function validate(line: TalosLine, config: string, mode: string, strict: 
 }
 
 /** talos-compute of each line (e2e/tools/talos-compute): Talos's own controllers, run in memory on a machine config. */
-export const talosCompute = { '1.13': findJudge('talos-compute-1.13'), '1.14': findJudge('talos-compute-1.14') } as const;
+export const talosCompute = { '1.13': computeJudge('talos-compute-1.13'), '1.14': computeJudge('talos-compute-1.14') } as const;
+
+/** talos-compute chroots into its --root and Talos's etcd PKI controller chowns to etcd's uid: it needs root, as machined. */
+function computeJudge(name: string): Judge {
+  const j = findJudge(name);
+  if ('absent' in j || process.getuid?.() === 0) return j;
+  return { absent: `${name} needs root (it chroots, and Talos's etcd PKI controller chowns the PKI to etcd's user); run the suite as root or in a container` };
+}
 export const absentComputeJudges = Object.values(talosCompute).flatMap((j) => ('absent' in j ? [j.absent] : []));
 
 export interface Computed {
