@@ -38,8 +38,8 @@ export function nodeManifests(manifests: Doc[], token: { id: string; secret: str
       if (m.metadata.name !== `bootstrap-token-${token.id}`) throw new Error(`Talos's bootstrap token Secret ${m.metadata.name} is not the rendered token's`);
       const { data: _redacted, ...rest } = m;
       void _redacted;
-      // the keys of Talos's template (k8stemplates/kubelet.go)
-      out.push({ ...rest, stringData: { 'token-id': token.id, 'token-secret': token.secret, 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:nodes' } } as unknown as K8sObj);
+      // the keys and type of Talos's template (k8stemplates/kubelet.go; talos-compute prints the Secret redacted)
+      out.push({ ...rest, type: 'bootstrap.kubernetes.io/token', stringData: { 'token-id': token.id, 'token-secret': token.secret, 'usage-bootstrap-authentication': 'true', 'auth-extra-groups': 'system:bootstrappers:nodes' } } as unknown as K8sObj);
       continue;
     }
     out.push(m as K8sObj);

@@ -175,6 +175,8 @@ for (const stackName of STACKS) {
           const pod = tenantPod(st, t, 'e2e-app', image());
           await create(tenantUser[t], pod);
           const p = await ready(t, 'e2e-app');
+          // AlwaysPullImages (where the profile enables it) set the policy; the node then pulled from the registry
+          if (st.flags.apiserver['enable-admission-plugins']?.includes('AlwaysPullImages')) expect(p.spec.containers[0].imagePullPolicy).toBe('Always');
           return `on ${p.spec.nodeName}${p.spec.runtimeClassName ? `, RuntimeClass ${p.spec.runtimeClassName}` : ''}${p.spec.hostUsers === false ? ', hostUsers: false' : ''}; image ${p.status.containerStatuses[0].imageID}`;
         });
       }
@@ -250,7 +252,8 @@ for (const stackName of STACKS) {
           let why = '';
           await waitFor('kubelet refusal', async () => {
             const ev = (await cp.kube.request(admin, 'GET', '/api/v1/namespaces/kube-system/events?fieldSelector=involvedObject.name=e2e-gvisor-userns')).json?.items ?? [];
-            why = ev.map((x: Doc) => `${x.reason}: ${x.message}`).join(' | ');
+            const p = await getPod('kube-system', 'e2e-gvisor-userns');
+            why = [...ev.map((x: Doc) => `${x.reason}: ${x.message}`), p.status?.message ?? ''].join(' | ');
             return /user namespace/i.test(why);
           }, 60_000);
           const p = await getPod('kube-system', 'e2e-gvisor-userns');
