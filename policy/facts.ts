@@ -12,6 +12,8 @@ import type { Profile } from '../core/profiles/schema';
 import { REPO_ROOT } from '../core/stack';
 import { controlContext, decideControls, unmetText } from '../core/controls/resolve';
 import { validateValues } from '../core/stack';
+import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
+import { renderStack } from '../core/render/index';
 import type { ControlFacts, PodSecurityLevel, PodSecurityMode, WaiverFacts } from './rules';
 
 export interface StackFacts {
@@ -64,7 +66,10 @@ export function stackFacts(values: Record<string, unknown>, root = REPO_ROOT): S
 function controlFacts(values: Record<string, unknown>, root: string): ControlFacts[] {
   try {
     const v = validateValues('policy', values, { root });
-    return decideControls(CATALOGUE, controlContext(v.stack, v.profile)).map((d) => {
+    // config patches can undo a control; only the patched configs say which, so a stack with patches is rendered
+    const patched = v.stack.nodes.some((n) => n.patches.length) || Object.values(v.stack.patches).some((p) => p.length);
+    const decisions = patched ? renderStack(v, PLACEHOLDER_SECRETS).decisions : decideControls(CATALOGUE, controlContext(v.stack, v.profile));
+    return decisions.map((d) => {
       const reason = unmetText(d.status);
       return { id: d.control.id, status: d.status.state, ...(reason ? { reason } : {}) };
     });

@@ -4,6 +4,7 @@
  * diff shows the stack weaker; where the profile forbids such patches the render refuses them.
  */
 import { StackConfigError } from '../core/config/errors';
+import { stackFacts } from '../policy/facts';
 import { diffStack } from '../core/posture/diff';
 import { renderStack } from '../core/render/index';
 import { validateValues } from '../core/stack';
@@ -44,6 +45,12 @@ describe('the posture of a patched configuration', () => {
     const d = diffStack('lab', { state: 'ok', posture: base }, { state: 'ok', posture: head });
     expect(d.verdict).toBe('weaker');
     expect(d.controls).toEqual([expect.objectContaining({ control: 'os.kernel.kspp-sysctls', from: 'enforced', to: 'depends', change: 'no-longer-enforced' })]);
+  });
+
+  it('the policy pack sees the same: its facts say depends for a control a patch undid', () => {
+    const facts = stackFacts(stack('lab', '1.13', { all: [{ machine: { sysctls: { 'kernel.kexec_load_disabled': '0' } } }] }));
+    expect(facts.controls.find((c) => c.id === 'os.kernel.kspp-sysctls')).toMatchObject({ status: 'depends', reason: expect.stringMatching(/bulwark:patches\.all\[0\] changes v1alpha1/) });
+    expect(stackFacts(stack('lab', '1.13')).controls.find((c) => c.id === 'os.kernel.kspp-sysctls')!.status).toBe('enforced');
   });
 
   it('contract 1.14: replacing the audit policy document undoes k8s.audit.policy, on the control planes only', async () => {
