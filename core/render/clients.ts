@@ -43,41 +43,53 @@ export function talosconfig(stack: StackConfig, secrets: SecretsBundle): Record<
   };
 }
 
+/** The kubelogin flow a person signs in with: a browser on their machine, or a code they enter elsewhere. */
+export type LoginFlow = 'browser' | 'device-code';
+
+function oidcUser(stack: StackConfig, flow: LoginFlow): Record<string, unknown> {
+  const oidc = stack.oidc!;
+  return {
+    apiVersion: 'client.authentication.k8s.io/v1',
+    command: 'kubectl',
+    args: [
+      'oidc-login',
+      'get-token',
+      `--oidc-issuer-url=${oidc.issuers[0].url}`,
+      `--oidc-client-id=${oidc.clientId}`,
+      ...oidc.extraScopes.map((s) => `--oidc-extra-scope=${s}`),
+      // headless (SSH, a jump host): kubelogin prints a URL and a code to enter on any device
+      ...(flow === 'device-code' ? ['--grant-type=device-code'] : []),
+    ],
+    interactiveMode: 'Never',
+    provideClusterInfo: false,
+  };
+}
+
 /**
  * kubectl → `kubectl oidc-login get-token` (int128/kubelogin). client.authentication.k8s.io/v1
- * requires interactiveMode; Never suits the browser flows kubelogin uses by default.
+ * requires interactiveMode; Never suits kubelogin, which opens a browser (or, with the device-code
+ * user, prints a URL and code on stderr) and reads nothing from stdin. Contexts: `<cluster>` (the
+ * browser flow, current), `<cluster>-device-code` for headless users, and `<cluster>/<tenant>` per
+ * tenant with its namespace (`kubectl config use-context <cluster>/<tenant>`).
  */
 export function userKubeconfig(stack: StackConfig, caCrtB64: string): Record<string, unknown> | undefined {
-  const oidc = stack.oidc;
-  if (!oidc) return undefined;
-  const issuer = oidc.issuers[0];
+  if (!stack.oidc) return undefined;
   const name = stack.cluster.name;
   const user = `oidc@${name}`;
+  const device = `oidc-device-code@${name}`;
   return {
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': caCrtB64 } }],
     users: [
-      {
-        name: user,
-        user: {
-          exec: {
-            apiVersion: 'client.authentication.k8s.io/v1',
-            command: 'kubectl',
-            args: [
-              'oidc-login',
-              'get-token',
-              `--oidc-issuer-url=${issuer.url}`,
-              `--oidc-client-id=${oidc.clientId}`,
-              ...oidc.extraScopes.map((s) => `--oidc-extra-scope=${s}`),
-            ],
-            interactiveMode: 'Never',
-            provideClusterInfo: false,
-          },
-        },
-      },
+      { name: user, user: { exec: oidcUser(stack, 'browser') } },
+      { name: device, user: { exec: oidcUser(stack, 'device-code') } },
     ],
-    contexts: [{ name, context: { cluster: name, user } }],
+    contexts: [
+      { name, context: { cluster: name, user } },
+      { name: `${name}-device-code`, context: { cluster: name, user: device } },
+      ...stack.tenants.map((t) => ({ name: `${name}/${t.name}`, context: { cluster: name, user, namespace: t.name } })),
+    ],
     'current-context': name,
   };
 }
