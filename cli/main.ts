@@ -10,6 +10,7 @@ import { registerBreakGlass } from './commands/break-glass';
 import { registerCatalogue } from './commands/catalogue';
 import { registerCompletion } from './commands/completion';
 import { registerDiff } from './commands/diff';
+import { registerDrift } from './commands/drift';
 import { registerImages } from './commands/images';
 import { registerPosture } from './commands/posture';
 import { registerRender } from './commands/render';
@@ -51,7 +52,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     }
     return undefined;
   };
-  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerImages, registerCompletion]) register(program, act);
+  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerImages, registerDrift, registerCompletion]) register(program, act);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).showSuggestionAfterError(true);
   return program;
 }

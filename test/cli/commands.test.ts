@@ -100,3 +100,9 @@ test('break-glass: JSON says what was issued; every request problem at once, exi
   expect(bad.code).toBe(2);
   expect(bad.err).toMatch(/--stack is missing[\s\S]*--lifetime "soon" is not a duration/);
 });
+
+test('drift: its own checks through bulwark (every request problem at once, exit 2)', async () => {
+  const r = await cli(['drift', '--state', 'x', '--server', 'http://plain']);
+  expect(r.code).toBe(2);
+  // cli/drift.ts writes its usage errors to stderr itself
+});
