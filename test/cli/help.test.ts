@@ -56,3 +56,10 @@ test('package.json: bin is bin/bulwark.js and the npm scripts are thin aliases o
     expect(pkg.scripts[script]).toBe(`node bin/bulwark.js ${sub}`);
   expect(readFileSync(join(REPO_ROOT, 'bin/bulwark.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
 });
+
+test('npx bulwark works in the checkout (npm exec finds the package\'s own bin)', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFileSync } = require('node:child_process') as typeof import('node:child_process');
+  const out = execFileSync('npx', ['--no-install', 'bulwark', '--version'], { cwd: REPO_ROOT, encoding: 'utf8' });
+  expect(out.trim()).toBe(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version);
+}, 120_000);
