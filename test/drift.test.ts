@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 import { CATALOGUE } from '../core/controls/catalogue';
+import { kubeconfigAccess } from '../cli/drift';
 import { machineOwners } from '../core/ops/drift-attribution';
 import { ControlIndex, LiveObject, machineConfigDiff, machineDrift, objectDrift, subsetDiff } from '../core/ops/drift';
 import { GET_MACHINECONFIG_SCRIPT, machineConfigFromTalosctl, readMachineConfig } from '../core/ops/drift-read';
@@ -131,5 +132,17 @@ describe('talosctl get machineconfig (stand-in talosctl: no Talos node here)', (
     writeFileSync(join(dir, 'talosctl'), '#!/bin/sh\necho "spec: secret-key-material"\necho "rpc error: connection refused" >&2\nexit 1\n');
     await expect(readMachineConfig('10.0.0.9', 'x', { PATH: `${dir}:/usr/bin:/bin` })).rejects.toThrow(/10\.0\.0\.9 exited 1: rpc error: connection refused/);
     await expect(readMachineConfig('10.0.0.9', 'x', { PATH: `${dir}:/usr/bin:/bin` })).rejects.not.toThrow(/secret-key-material/);
+  });
+});
+
+describe('--kubeconfig for an existing cluster', () => {
+  test('its current context\'s server, CA and client certificate; what is missing is named, all at once', () => {
+    const b64 = (s: string) => Buffer.from(s).toString('base64');
+    const kc = (user: Record<string, string>) => stringify({
+      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': b64('CA') } }],
+      users: [{ name: 'u', user }], contexts: [{ name: 'x', context: { cluster: 'c', user: 'u' } }], 'current-context': 'x',
+    });
+    expect(kubeconfigAccess(kc({ 'client-certificate-data': b64('CRT'), 'client-key-data': b64('KEY') }), 'k')).toEqual({ server: 'https://127.0.0.1:6443', caPem: 'CA', cert: 'CRT', key: 'KEY' });
+    expect(() => kubeconfigAccess(kc({ token: 'abc' }), 'admin.kubeconfig')).toThrow(/--kubeconfig admin\.kubeconfig: its current context lacks users\[\]\.user\.client-certificate-data, users\[\]\.user\.client-key-data/);
   });
 });
