@@ -15,9 +15,14 @@
  *   SDK floor      as many bare components, Commands and Namespaces, constructed the same way:
  *                  the SDK's own cost for that many registrations.
  *
+ * Then the target size, 1,000 nodes + 500 tenants, BENCH_TARGET_RUNS times (default 3; ts-node,
+ * each its own process): wall, CPU (user + system: steadier than wall on a shared machine), peak
+ * RSS, their range, and the registrations by type. `-- --target` runs only that part.
+ *
  * Target (issue 5): 1,000 nodes + 500 tenants registered in < 10 s and < 1 GB.
  */
 import { execFileSync } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import * as pulumi from '@pulumi/pulumi';
 import { withoutPromiseStacks } from '../components/registration';
 import { generatedStack } from './generate';
@@ -39,9 +44,13 @@ interface Row {
   nodes: number;
   tenants: number;
   resources: number;
-  /** Registrations by kind: components (Bulwark's and each tenant's ConfigGroup), commands, Kubernetes objects, anything else. */
+  /** Registrations by kind: components, commands, Kubernetes objects, anything else. */
   kinds: Kinds;
+  /** Registrations by type token. */
+  byType: Record<string, number>;
   ms: number;
+  /** CPU time (user + system) over the same window. */
+  cpuMs: number;
   peakMB: number;
   heapMB: number;
 }
@@ -60,10 +69,12 @@ async function one(nodes: number, tenants: number): Promise<void> {
   const bundle = await generateSecrets(new Date('2026-01-01T00:00:00Z'));
   let resources = 0;
   const kinds: Kinds = { components: 0, commands: 0, kubernetes: 0, other: 0 };
+  const byType: Record<string, number> = {};
   await pulumi.runtime.setMocks(
     {
       newResource: (a) => {
         resources++;
+        byType[a.type] = (byType[a.type] ?? 0) + 1;
         if (!a.custom) kinds.components++;
         else if (a.type === 'command:local:Command') kinds.commands++;
         else if (a.type.startsWith('kubernetes:')) kinds.kubernetes++;
@@ -84,20 +95,23 @@ async function one(nodes: number, tenants: number): Promise<void> {
   // Load the program (and @pulumi/kubernetes) before the clock starts: module loading is not the program's cost.
   const { bulwarkProgram } = await import('../components/program');
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await pulumi.runtime.runInPulumiStack(() => bulwarkProgram() as unknown as Promise<Record<string, unknown>>);
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  const row: Row = { nodes, tenants, resources, kinds, ms, peakMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, heapMB: process.memoryUsage().heapUsed / 2 ** 20 };
+  const cpu = process.cpuUsage(cpu0);
+  const row: Row = { nodes, tenants, resources, kinds, byType, ms, cpuMs: (cpu.user + cpu.system) / 1000, peakMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20, heapMB: process.memoryUsage().heapUsed / 2 ** 20 };
   process.stdout.write(`${JSON.stringify(row)}\n`);
 }
 
 /**
  * The SDK's own cost for the same registrations: as many bare components, Commands and
- * Namespaces (constant inputs, no dependencies) as the program registered of each kind.
+ * Namespaces (constant inputs, no dependencies) as the program registered of each kind, each
+ * constructed as the program constructs it (LocalCommand; a Namespace with only its fields).
  */
 async function floor(k: Kinds): Promise<void> {
   delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
-  const { local } = await import('@pulumi/command');
+  const { LocalCommand } = await import('../components/command');
   const k8s = await import('@pulumi/kubernetes');
   await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, 'bulwark', 'floor', false);
   class Bare extends pulumi.ComponentResource {
@@ -106,24 +120,28 @@ async function floor(k: Kinds): Promise<void> {
       this.registerOutputs({});
     }
   }
+  class BareObject extends pulumi.CustomResource {}
   const t0 = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   await pulumi.runtime.runInPulumiStack(async () =>
     withoutPromiseStacks(() => {
       const provider = new k8s.Provider('floor', { kubeconfig: 'bench' });
       for (let i = 0; i < k.components; i++) new Bare(`c-${i}`);
-      for (let i = 0; i < k.commands; i++) new local.Command(`cmd-${i}`, { create: 'true', environment: { A: 'b' }, stdin: 'x' });
-      for (let i = 0; i < k.kubernetes; i++) new k8s.core.v1.Namespace(`ns-${i}`, { metadata: { name: `ns-${i}` } }, { provider });
+      for (let i = 0; i < k.commands; i++) new LocalCommand(`cmd-${i}`, { create: 'true', environment: { A: 'b' }, stdin: 'x' });
+      for (let i = 0; i < k.kubernetes; i++)
+        new BareObject('kubernetes:core/v1:Namespace', `ns-${i}`, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: `ns-${i}` } }, { provider });
       return {};
     }),
   );
   await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  process.stdout.write(`${JSON.stringify({ ms, peakMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20 })}\n`);
+  const cpu = process.cpuUsage(cpu0);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs: (cpu.user + cpu.system) / 1000, peakMB: (process.resourceUsage().maxRSS * 1024) / 2 ** 20 })}\n`);
 }
 
-function floorChild(k: Kinds): { ms: number; peakMB: number } {
+function floorChild(k: Kinds): { ms: number; cpuMs: number; peakMB: number } {
   const out = execFileSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, '--floor', JSON.stringify(k)], { encoding: 'utf8' });
-  return JSON.parse(out.trim().split('\n').pop()!) as { ms: number; peakMB: number };
+  return JSON.parse(out.trim().split('\n').pop()!) as { ms: number; cpuMs: number; peakMB: number };
 }
 
 function child(nodes: number, tenants: number, mode: 'ts-node' | 'plain' | 'promise-stacks'): Row {
@@ -135,7 +153,23 @@ function child(nodes: number, tenants: number, mode: 'ts-node' | 'plain' | 'prom
   return JSON.parse(out.trim().split('\n').pop()!) as Row;
 }
 
+/** The target size BENCH_TARGET_RUNS times: each run's figures, their range, the registrations by type. */
+function target(): void {
+  const runs = Number(process.env.BENCH_TARGET_RUNS ?? 3);
+  const rows = Array.from({ length: runs }, () => child(1000, 500, 'ts-node'));
+  console.log(`target 1000 nodes + 500 tenants, ts-node, ${runs} runs (load average at start ${loadavg()[0].toFixed(1)}, ${cpus().length} cores):`);
+  for (const [i, r] of rows.entries())
+    console.log(`  run ${i + 1}: ${r.ms.toFixed(0)} ms wall, ${r.cpuMs.toFixed(0)} ms CPU, ${r.peakMB.toFixed(0)} MB peak RSS, ${r.resources} registrations`);
+  const range = (f: (r: Row) => number, unit: string) => `${Math.min(...rows.map(f)).toFixed(0)}–${Math.max(...rows.map(f)).toFixed(0)} ${unit}`;
+  console.log(`  range: wall ${range((r) => r.ms, 'ms')}, CPU ${range((r) => r.cpuMs, 'ms')}, peak RSS ${range((r) => r.peakMB, 'MB')}; budget < 10000 ms and < 1024 MB`);
+  const f = floorChild(rows[0].kinds);
+  console.log(`  SDK floor (as many bare components, Commands and Namespaces, constant inputs): ${f.ms.toFixed(0)} ms wall, ${f.cpuMs.toFixed(0)} ms CPU, ${f.peakMB.toFixed(0)} MB peak RSS`);
+  console.log('  registrations by type:');
+  for (const [t, n] of Object.entries(rows[0].byType).sort((a, b) => b[1] - a[1])) console.log(`    ${String(n).padStart(6)}  ${t}`);
+}
+
 function main(): void {
+  if (process.argv.includes('--target')) return target();
   const rows = SIZES.map(([n, t]) => {
     const ts = child(n, t, 'ts-node');
     const plain = child(n, t, 'plain');
@@ -159,8 +193,9 @@ function main(): void {
     const met = r.ms < 10_000 && r.peakMB < 1024;
     console.log(`target 1000 nodes + 500 tenants, ${label}: < 10000 ms and < 1024 MB → ${met ? 'met' : 'NOT met'} (${r.ms.toFixed(0)} ms, ${r.peakMB.toFixed(0)} MB)`);
   }
+  target();
 }
 
-if (process.argv[2] === '--one') void one(Number(process.argv[3]), Number(process.argv[4]));
+if (require.main !== module) { /* imported */ } else if (process.argv[2] === '--one') void one(Number(process.argv[3]), Number(process.argv[4]));
 else if (process.argv[2] === '--floor') void floor(JSON.parse(process.argv[3]) as Kinds);
 else main();
