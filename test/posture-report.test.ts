@@ -110,6 +110,9 @@ describe.each(EXAMPLES)('%s: every format', (name) => {
     const log: any = JSON.parse(renderPosture(p, 'sarif'));
     const valid: boolean = validSarif(log);
     if (!valid) throw new Error(ajv.errorsText(validSarif.errors));
+    // and the schema does judge: a result without its message, or a wrong level, is refused
+    expect(validSarif({ ...log, runs: [{ ...log.runs[0], results: [{ ruleId: 'x', level: 'fatal', message: { text: 'm' } }] }] })).toBe(false);
+    expect(validSarif({ ...log, version: '2.0.0' })).toBe(false);
     expect(log.version).toBe('2.1.0');
     const run = log.runs[0];
     expect(run.tool.driver.rules.map((r: { id: string }) => r.id)).toEqual(p.controls.map((c) => c.id));
