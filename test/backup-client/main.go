@@ -67,22 +67,40 @@ func main() {
 		if err != nil {
 			fail("-recipient: %v", err)
 		}
+		// as talos-backup: the encrypted copy is a file next to the snapshot, uploaded with its size
 		src, err := os.Open(*in)
 		if err != nil {
 			fail("%v", err)
 		}
-		pr, pw := io.Pipe()
-		go func() {
-			w, err := age.Encrypt(pw, r)
-			if err == nil {
-				_, err = io.Copy(w, src)
-			}
-			if err == nil {
-				err = w.Close()
-			}
-			pw.CloseWithError(err)
-		}()
-		if _, err := client(*endpoint).PutObject(ctx, *bucket, *key, pr, -1, minio.PutObjectOptions{ContentType: "application/octet-stream"}); err != nil {
+		enc := *in + ".age"
+		dst, err := os.OpenFile(enc, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+		if err != nil {
+			fail("%v", err)
+		}
+		w, err := age.Encrypt(dst, r)
+		if err == nil {
+			_, err = io.Copy(w, src)
+		}
+		if err == nil {
+			err = w.Close()
+		}
+		if err == nil {
+			err = dst.Close()
+		}
+		if err != nil {
+			fail("encrypt: %v", err)
+		}
+		defer os.Remove(enc)
+		f, err := os.Open(enc)
+		if err != nil {
+			fail("%v", err)
+		}
+		info, err := f.Stat()
+		if err != nil {
+			fail("%v", err)
+		}
+		// UNSIGNED-PAYLOAD, as minio-go sends over TLS: the server here is plain HTTP on loopback
+		if _, err := client(*endpoint).PutObject(ctx, *bucket, *key, f, info.Size(), minio.PutObjectOptions{ContentType: "application/octet-stream", DisableContentSha256: true}); err != nil {
 			fail("put %s: %v", *key, err)
 		}
 	case "get":
