@@ -1,5 +1,5 @@
 /**
- * bulwark posture (--stack <name> | --stack-file <path>) [--format md|json] [--secrets <file>] [--out <dir>]
+ * bulwark posture (--stack <name> | --stack-file <path>) [--format md|json|html|sarif|junit] [--secrets <file>] [--out <dir>]
  *
  * Prints a stack's posture report. Rendering needs cluster secrets, the posture does not depend
  * on them: the stack's <out>/<stack>/secrets.yaml is used when present, else a throwaway bundle
@@ -9,7 +9,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
-import { postureMarkdown } from '../core/posture/report';
+import { isPostureFormat, renderPosture } from '../core/posture/formats';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack } from '../core/render/index';
 import type { SecretsBundle } from '../core/secrets/bundle';
@@ -21,7 +21,7 @@ import { StackArgs, loadStackArg, printWarnings } from './stack-arg';
 
 export class UsageError extends InputError {}
 
-export const POSTURE_FORMATS = ['md', 'json'] as const;
+export const POSTURE_FORMATS = ['md', 'json', 'html', 'sarif', 'junit'] as const;
 
 export interface PostureArgs extends StackArgs {
   format?: string;
@@ -47,7 +47,8 @@ export async function postureCommand(a: PostureArgs, io: Io, g: GlobalOptions): 
     // the end-to-end suite's results (out/e2e/results.json), if it has run here
     verification: loadVerification(REPO_ROOT),
   });
-  io.out(format === 'json' ? `${JSON.stringify(posture, null, 2)}\n` : postureMarkdown(posture));
+  if (!isPostureFormat(format)) throw new UsageError(`--format is "${format}"; it must be one of ${POSTURE_FORMATS.join(', ')}`);
+  io.out(renderPosture(posture, format));
   return 0;
 }
 

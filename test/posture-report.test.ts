@@ -166,3 +166,16 @@ describe.each(EXAMPLES)('%s: every format', (name) => {
     expect(layout.cells.map((c) => c.control).sort()).toEqual(p.controls.map((c) => c.id).sort());
   });
 });
+
+describe('bulwark posture --format', () => {
+  test.each(['html', 'sarif', 'junit'] as const)('%s prints the same bytes render writes', async (format) => {
+    const { main } = await import('../cli/posture');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    let out = '';
+    // an empty --out: a throwaway bundle (the posture does not depend on it)
+    expect(await main(['--stack', 'lab', '--out', mkdtempSync(join(tmpdir(), 'bulwark-posture-')), '--format', format], (s) => (out += s))).toBe(0);
+    expect(out).toBe(renderPosture(renderStack(example('lab'), secrets, { cis: cisChecks() }).posture, format));
+  });
+});

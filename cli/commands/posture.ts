@@ -10,7 +10,11 @@ export function registerPosture(program: Command, act: Act): void {
         'results. Nothing secret is printed; with no secrets file a throwaway bundle is used (the posture does not depend on it).' +
         '\n\nExit codes: 0 printed, 2 invalid input, 1 anything else.',
     )
-    .addOption(new Option('--format <format>', 'md for people, json for machines (--output json is the same as json)').choices(['md', 'json']).default('md'))
+    .addOption(
+      new Option('--format <format>', 'md for people, json for machines (--output json is the same as json), html (one self-contained page), sarif (SARIF 2.1.0) or junit (JUnit XML); render writes all five')
+        .choices(['md', 'json', 'html', 'sarif', 'junit'])
+        .default('md'),
+    )
     .addOption(secretsOption('the secrets bundle to render with (default <out>/<stack>/secrets.yaml if present)'))
     .addOption(outOption())
     .action(act('posture', async (o, g) => (await import('../posture')).postureCommand(o, g.io, g)));

@@ -27,7 +27,7 @@ test('bash: subcommands, their options, option choices, stack names and control 
   expect(complete(script, ['bulwark', 'render', '--st'])).toEqual(['--stack', '--stack-file']);
   expect(complete(script, ['bulwark', 'render', '--stack', 'pr'])).toEqual(['prod']);
   expect(complete(script, ['bulwark', 'diff', '--fail-on', ''])).toEqual(['weaker', 'failing']);
-  expect(complete(script, ['bulwark', 'posture', '--format', ''])).toEqual(['md', 'json']);
+  expect(complete(script, ['bulwark', 'posture', '--format', ''])).toEqual(['md', 'json', 'html', 'sarif', 'junit']);
   expect(complete(script, ['bulwark', 'render', '--output', 'j'])).toEqual(['json']);
   expect(complete(script, ['bulwark', 'explain', 'k8s.apiserver.always-pull'])).toEqual(['k8s.apiserver.always-pull-images']);
   expect(complete(script, ['bulwark', 'controls', '--layer', 'a'])).toEqual(['auth']);
