@@ -11,14 +11,17 @@
  *   --advertise-address 127.0.0.1 is added (Talos derives it from the node address);
  * - etcd's listen/advertise/initial-cluster URLs, which Talos builds from the node's addresses: every
  *   https://<address>:<port> in them becomes https://127.0.0.1:<a free port, one per Talos port>; etcd runs
- *   with Talos's own PKI files (its server certificate names 127.0.0.1 and localhost).
- * No flag is dropped or added to etcd; the kube-apiserver's etcd client certificate is issued here from the
- * bundle's etcd CA (Talos issues it the same way; talos-compute does not write the API server's secrets).
+ *   with Talos's own PKI files (its server certificate names 127.0.0.1 and localhost);
+ * - the kubeconfigs Talos writes for the controller manager and scheduler point at our API server, not at
+ *   Talos's KubePrism endpoint (127.0.0.1:7445).
+ * Every certificate, key, kubeconfig and the encryption config are the files Talos's controllers wrote under
+ * /system/secrets (talos-compute); only the harness's own admin client certificate is issued here, and, when
+ * nodes in other network namespaces must reach the API server (`serverIps`), a serving certificate that names
+ * their addresses too. No flag is dropped; etcd gets no flag added.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { createPublicKey } from 'node:crypto';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import type { ComponentFlags } from '../../core/cis/model';
 import type { SecretsBundle } from '../../core/secrets/bundle';
 import { fromB64 } from '../../core/secrets/bundle';
@@ -45,15 +48,12 @@ export interface ControlPlane {
 
 const toArgs = (flags: Record<string, string>) => Object.keys(flags).sort().map((k) => `--${k}=${flags[k]}`);
 
-function kubeconfig(server: string, ca: string, client: Pem): string {
-  return stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [{ name: 'e2e', cluster: { server, 'certificate-authority-data': Buffer.from(ca).toString('base64') } }],
-    users: [{ name: 'u', user: { 'client-certificate-data': Buffer.from(client.crt).toString('base64'), 'client-key-data': Buffer.from(client.key).toString('base64') } }],
-    contexts: [{ name: 'e2e', context: { cluster: 'e2e', user: 'u' } }],
-    'current-context': 'e2e',
-  });
+/** A kubeconfig Talos wrote, pointed at the harness's API server instead of Talos's KubePrism endpoint. */
+function pointedAt(server: string, talosKubeconfig: string): string {
+  const kc = parse(talosKubeconfig) as { clusters?: Array<{ cluster: { server: string } }> };
+  if (!kc.clusters?.length) throw new Error('a kubeconfig Talos wrote names no cluster');
+  for (const c of kc.clusters) c.cluster.server = server;
+  return stringify(kc);
 }
 
 /**
@@ -94,46 +94,42 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
   const localise = (f: Record<string, string>) => Object.fromEntries(Object.entries(f).map(([k, v]) => [k, v.startsWith('/') ? local(v) : v]));
 
   const k8sCa: Pem = { crt: fromB64(secrets.certs.k8s.crt), key: fromB64(secrets.certs.k8s.key) };
-  const etcdCa: Pem = { crt: fromB64(secrets.certs.etcd.crt), key: fromB64(secrets.certs.etcd.key) };
-  const aggCa: Pem = { crt: fromB64(secrets.certs.k8saggregator.crt), key: fromB64(secrets.certs.k8saggregator.key) };
-  const saKey = fromB64(secrets.certs.k8sserviceaccount.key);
-  const saPub = createPublicKey(saKey).export({ type: 'spki', format: 'pem' }) as string;
-
   const [ap, cmp, sp] = await Promise.all([freePort(), freePort(), freePort()]);
   const server = `https://127.0.0.1:${ap}`;
-  const [etcdClient, apiserverCert, kubeletClient, frontProxy, admin, cm, sched] = await Promise.all([
-    issue(etcdCa, { subject: 'CN=kube-apiserver-etcd-client', client: true }),
-    issue(k8sCa, {
-      subject: 'CN=kube-apiserver', server: true,
-      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1', ...(opts.serverIps ?? [])],
-    }),
-    issue(k8sCa, { subject: 'O=system:masters, CN=apiserver-kubelet-client', client: true }),
-    issue(aggCa, { subject: 'CN=front-proxy-client', client: true }),
-    issue(k8sCa, { subject: 'O=system:masters, CN=bulwark-e2e-admin', client: true }),
-    issue(k8sCa, { subject: 'CN=system:kube-controller-manager', client: true }),
-    issue(k8sCa, { subject: 'CN=system:kube-scheduler', client: true }),
-  ]);
+  // the harness's own client (Talos's admin kubeconfig is made by talosctl, not on the node)
+  const admin = await issue(k8sCa, { subject: 'O=system:masters, CN=bulwark-e2e-admin', client: true });
 
-  // ---- files at the Talos paths Talos's command lines name (under root/) -------------------------
+  // ---- files: every file Talos wrote under /system/secrets, then the config files, at their Talos paths (under root/)
+  for (const [talosPath, content] of Object.entries(files.secretFiles)) {
+    put(talosPath, talosPath.endsWith('/kubeconfig') ? pointedAt(server, content) : content);
+  }
   const flag = (component: string, f: Record<string, string>) => (name: string) => {
     if (!f[name]) throw new Error(`Talos's ${component} command line has no --${name}`);
     return f[name];
   };
   const api = flag('kube-apiserver', flags.apiserver);
-  put(api('client-ca-file'), k8sCa.crt);
-  put(api('etcd-cafile'), etcdCa.crt);
-  put(api('etcd-certfile'), etcdClient.crt);
-  put(api('etcd-keyfile'), etcdClient.key);
-  put(api('tls-cert-file'), apiserverCert.crt);
-  put(api('tls-private-key-file'), apiserverCert.key);
-  put(api('kubelet-client-certificate'), kubeletClient.crt);
-  put(api('kubelet-client-key'), kubeletClient.key);
-  put(api('proxy-client-cert-file'), frontProxy.crt);
-  put(api('proxy-client-key-file'), frontProxy.key);
-  put(api('requestheader-client-ca-file'), aggCa.crt);
-  put(api('service-account-key-file'), saPub);
-  put(api('service-account-signing-key-file'), saKey);
-  put(api('encryption-provider-config'), stringify(files.encryption));
+  const cmFlag = flag('kube-controller-manager', flags.controllermanager);
+  const schedFlag = flag('kube-scheduler', flags.scheduler);
+  const talosWrote = (component: string, f: (n: string) => string, names: string[]) => {
+    for (const n of names) if (files.secretFiles[f(n)] === undefined) throw new Error(`Talos wrote no ${f(n)} (${component} --${n})`);
+  };
+  talosWrote('kube-apiserver', api, [
+    'client-ca-file', 'etcd-cafile', 'etcd-certfile', 'etcd-keyfile', 'tls-cert-file', 'tls-private-key-file', 'kubelet-client-certificate',
+    'kubelet-client-key', 'proxy-client-cert-file', 'proxy-client-key-file', 'requestheader-client-ca-file', 'service-account-key-file',
+    'service-account-signing-key-file', 'encryption-provider-config',
+  ]);
+  talosWrote('kube-controller-manager', cmFlag, ['kubeconfig', 'root-ca-file', 'cluster-signing-cert-file', 'cluster-signing-key-file', 'service-account-private-key-file']);
+  talosWrote('kube-scheduler', schedFlag, ['authentication-kubeconfig']);
+  if (opts.serverIps?.length) {
+    // nodes in their own network namespaces reach the API server at addresses Talos's serving certificate (the node's
+    // address, 127.0.0.1) does not name: one from the same CA that names them too
+    const cert = await issue(k8sCa, {
+      subject: 'CN=kube-apiserver', server: true,
+      dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'], ips: ['127.0.0.1', '10.96.0.1', ...opts.serverIps],
+    });
+    put(api('tls-cert-file'), cert.crt);
+    put(api('tls-private-key-file'), cert.key);
+  }
   put(api('admission-control-config-file'), stringify(files.admission));
   put(api('audit-policy-file'), stringify(files.auditPolicy));
   // Talos 1.13 drops --authorization-config when extra args name an authorization mode
@@ -142,21 +138,11 @@ export async function startControlPlane(opts: { dir: string; flags: ComponentFla
   if (authnPath) put(authnPath, stringify(files.authentication));
   const auditLog = api('audit-log-path');
   mkdirSync(dirname(local(auditLog)), { recursive: true });
-
-  const cmFlag = flag('kube-controller-manager', flags.controllermanager);
-  for (const k of ['kubeconfig', 'authentication-kubeconfig', 'authorization-kubeconfig']) put(cmFlag(k), kubeconfig(server, k8sCa.crt, cm));
-  put(cmFlag('root-ca-file'), k8sCa.crt);
-  put(cmFlag('cluster-signing-cert-file'), k8sCa.crt);
-  put(cmFlag('cluster-signing-key-file'), k8sCa.key);
-  put(cmFlag('service-account-private-key-file'), saKey);
-  const schedFlag = flag('kube-scheduler', flags.scheduler);
-  for (const k of ['authentication-kubeconfig', 'authorization-kubeconfig']) put(schedFlag(k), kubeconfig(server, k8sCa.crt, sched));
   put(schedFlag('config'), stringify({
     apiVersion: 'kubescheduler.config.k8s.io/v1', kind: 'KubeSchedulerConfiguration', ...files.schedulerConfig,
     clientConnection: { kubeconfig: local(schedFlag('authentication-kubeconfig')) },
   }));
 
-  for (const [talosPath, content] of Object.entries(files.etcdPki)) put(talosPath, content);
   put('/admin/admin.crt', admin.crt);
   put('/admin/admin.key', admin.key);
 

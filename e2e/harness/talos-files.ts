@@ -1,14 +1,14 @@
 /**
  * The control plane Talos would run for a rendered machine config: the etcd, kube-apiserver, controller manager and
- * scheduler command lines and the files Talos writes for them (etcd's PKI included), as Talos's own controllers and
- * etcd service compute them (e2e/tools/talos-compute, via test/talos/talosctl.ts). Nothing here translates Talos by hand; two inputs come
- * from the rendered YAML itself: the encryption keys (talos-compute never prints them) and, on contract 1.13,
- * the authentication config, which is a machine file Talos writes as given.
+ * scheduler command lines and the files Talos writes for them (every certificate, key, kubeconfig and the encryption
+ * config under /system/secrets included), as Talos's own controllers and etcd service compute them
+ * (e2e/tools/talos-compute, via test/talos/talosctl.ts). Nothing here translates Talos by hand; one input comes from
+ * the rendered YAML itself: on contract 1.13, the authentication config, a machine file Talos writes as given.
  */
 import { parse, parseAllDocuments } from 'yaml';
 import type { ComponentFlags } from '../../core/cis/model';
 import type { TalosLine } from '../../core/talos/defaults';
-import { computeWithEtcdPki, flagsOf } from '../../test/talos/talosctl';
+import { computeWithSecretFiles, flagsOf } from '../../test/talos/talosctl';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
@@ -23,8 +23,11 @@ export interface TalosApiServerFiles {
   schedulerConfig: Doc;
   /** etcd's command line after the binary, exactly as machined's etcd service builds it (node addresses in it). */
   etcdArgs: string[];
-  /** Talos path -> content of every file Talos's etcd PKI controller writes (/system/secrets/etcd/...). */
-  etcdPki: Record<string, string>;
+  /**
+   * Talos path -> content of every file Talos writes under /system/secrets: the etcd PKI, the control plane's
+   * certificates and keys, the controllers' kubeconfigs (server: Talos's KubePrism endpoint), the encryption config.
+   */
+  secretFiles: Record<string, string>;
 }
 
 export function machineDocs(config: string): Doc[] {
@@ -39,25 +42,10 @@ function single(command: string[]): Record<string, string> {
   }));
 }
 
-/** `<provider>/<key name>` -> secret, from the rendered config (what Talos reads them from). */
-function encryptionKeys(docs: Doc[], contract: string): Map<string, string> {
-  const out = new Map<string, string>();
-  if (contract === '1.14') {
-    for (const r of docs.find((d) => d.kind === 'KubeEtcdEncryptionConfig')?.config?.resources ?? []) {
-      for (const p of r.providers ?? []) for (const [type, body] of Object.entries(p as Doc)) for (const k of (body as Doc)?.keys ?? []) out.set(`${type}/${k.name}`, k.secret);
-    }
-  } else {
-    const c = docs.find((d) => d.machine && d.cluster)?.cluster ?? {};
-    if (c.secretboxEncryptionSecret) out.set('secretbox/key2', c.secretboxEncryptionSecret);
-    if (c.aescbcEncryptionSecret) out.set('aescbc/key1', c.aescbcEncryptionSecret);
-  }
-  return out;
-}
-
 export function talosControlPlane(
   config: string, contract: string, line: TalosLine, node: { name: string; address: string }, model: ComponentFlags,
 ): { flags: ComponentFlags; files: TalosApiServerFiles } {
-  const { computed, etcdPki } = computeWithEtcdPki(line, config, node.name, node.address.split('/')[0]);
+  const { computed, secretFiles } = computeWithSecretFiles(line, config, node.name, node.address.split('/')[0]);
   const cmd = (pod: string) => {
     const p = computed.staticPods[pod];
     if (!p) throw new Error(`Talos computed no ${pod} static pod`);
@@ -74,15 +62,9 @@ export function talosControlPlane(
     return parse(f) as Doc;
   };
   const docs = machineDocs(config);
-  const keys = encryptionKeys(docs, contract);
-  const encryption = file('kube-apiserver/encryptionconfig.yaml');
-  for (const r of encryption.resources ?? []) {
-    for (const p of r.providers ?? []) for (const [type, body] of Object.entries(p as Doc)) for (const k of (body as Doc)?.keys ?? []) {
-      const secret = keys.get(`${type}/${k.name}`);
-      if (!secret) throw new Error(`encryption key ${type}/${k.name}: not in the rendered config`);
-      k.secret = secret;
-    }
-  }
+  const encryptionPath = flags.apiserver['encryption-provider-config'];
+  if (!secretFiles[encryptionPath]) throw new Error(`Talos wrote no ${encryptionPath} (--encryption-provider-config)`);
+  const encryption = parse(secretFiles[encryptionPath]) as Doc;
   let authentication: Doc = {};
   const authnFlag = flags.apiserver['authentication-config'];
   if (contract === '1.14') authentication = file('kube-apiserver/authentication-config.yaml');
@@ -102,7 +84,7 @@ export function talosControlPlane(
       authorization: file('kube-apiserver/authorization-config.yaml'),
       schedulerConfig: file('kube-scheduler/scheduler-config.yaml'),
       etcdArgs: computed.etcd.args,
-      etcdPki,
+      secretFiles,
     },
   };
 }

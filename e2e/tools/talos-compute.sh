@@ -56,8 +56,9 @@ build_one() { # version dir
   cp "$HERE/talos-compute/shim-$line.go.txt" "$pkg/zz_bulwark_export.go"
   cp "$HERE/talos-compute/shim-services.go.txt" "$b/internal/app/machined/pkg/system/services/zz_bulwark_export.go"
   local tags=grpcnotrace; [ "$line" = 1.13 ] && tags="$tags,talos113"
+  # (an assignment word cannot come from an expansion: export it instead; build_one runs in a subshell)
+  if [ -n "${BULWARK_E2E_GOCACHE:-}" ]; then export GOCACHE="$BULWARK_E2E_GOCACHE"; fi
   (cd "$b" && GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOFIPS140=off \
-    ${BULWARK_E2E_GOCACHE:+GOCACHE="$BULWARK_E2E_GOCACHE"} \
     go build -tags "$tags" -ldflags '-s -w' -o "$dir/talos-compute.tmp" ./internal/app/machined/pkg/controllers/k8s/bulwarkcompute)
   mv -f "$dir/talos-compute.tmp" "$dir/talos-compute"
   substitutions "$v" >"$dir/substitutions.txt"

@@ -16,7 +16,7 @@ import { kubeProxyConfiguration } from '../../core/render/machine/multidoc';
 import { cisChecks, testSecrets } from '../helpers';
 import { TALOS_KSPP_SYSCTLS, kubeletDefaults } from '../../core/talos/defaults';
 import { judgeClaim } from './claims';
-import { type Computed, absentComputeJudges, computeControlPlane, computeWithEtcdPki, flagsOf, judgesRequired } from './talosctl';
+import { type Computed, absentComputeJudges, computeControlPlane, computeWithSecretFiles, flagsOf, judgesRequired } from './talosctl';
 import { type Variant, variants } from './variants';
 
 interface Accepted {
@@ -147,7 +147,7 @@ if (absentComputeJudges.length && !judgesRequired) {
       let computed: Computed | Error;
       let etcdPki: Record<string, string> = {};
       try {
-        ({ computed, etcdPki } = computeWithEtcdPki(v.line, n.config, n.name, node.address.split('/')[0]));
+        ({ computed, secretFiles: etcdPki } = computeWithSecretFiles(v.line, n.config, n.name, node.address.split('/')[0]));
       } catch (e) {
         computed = e as Error;
       }

@@ -81,27 +81,30 @@ export interface Computed {
   etcd: { args: string[]; pkiFiles: string[] };
   /** the sysctls Talos sets by default on a metal node (`proc.sys.<name>` -> value), KSPP's included */
   kernelParams: Record<string, string>;
+  /** the files Talos's RenderSecretsStaticPodController wrote (/system/secrets/kubernetes/...; contents not printed) */
+  kubernetesSecretFiles: string[];
   /** the KubeletConfiguration fields Talos refuses in extraConfig (pkg/machinery/kubelet) */
   kubeletProtectedFields: string[];
 }
 
 /** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */
 export function computeControlPlane(line: TalosLine, config: string, nodeName: string, nodeIP: string): Computed {
-  return computeWithEtcdPki(line, config, nodeName, nodeIP).computed;
+  return computeWithSecretFiles(line, config, nodeName, nodeIP).computed;
 }
 
 /**
- * As computeControlPlane, plus the contents of the etcd PKI files Talos's etcd controllers wrote (Talos path ->
- * PEM; keys included, held in memory only: the e2e harness starts etcd with them).
+ * As computeControlPlane, plus the contents of every file Talos wrote under /system/secrets: the etcd PKI and the
+ * control plane's certificates, keys, kubeconfigs and encryption config (Talos path -> content; key material
+ * included, held in memory only: the e2e harness starts the processes with them).
  */
-export function computeWithEtcdPki(line: TalosLine, config: string, nodeName: string, nodeIP: string): { computed: Computed; etcdPki: Record<string, string> } {
+export function computeWithSecretFiles(line: TalosLine, config: string, nodeName: string, nodeIP: string): { computed: Computed; secretFiles: Record<string, string> } {
   const j = talosCompute[line];
   if ('absent' in j) throw new Error(j.absent);
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-talos-compute-'));
   try {
     const file = join(dir, 'config.yaml');
     writeFileSync(file, config, { mode: 0o600 });
-    // talos-compute chroots into root/ (Talos writes /system/secrets/etcd there; /var/lib/etcd is empty there)
+    // talos-compute chroots into root/ (Talos writes /system/secrets there; /var/lib/etcd is empty there)
     const root = join(dir, 'root');
     const args = ['--config', file, '--node-name', nodeName, '--node-ip', nodeIP, '--root', root];
     const [cmd, argv] = isolate ? ['unshare', ['-n', j.path, ...args]] : [j.path, args];
@@ -109,8 +112,9 @@ export function computeWithEtcdPki(line: TalosLine, config: string, nodeName: st
     if (r.error) throw r.error;
     if (r.status !== 0) throw new Error(`talos-compute ${line} (${nodeName}): ${(r.stderr || r.stdout).trim()}`);
     const computed = JSON.parse(r.stdout) as Computed;
-    const etcdPki = Object.fromEntries(computed.etcd.pkiFiles.map((p) => [p, readFileSync(join(root, p), 'utf8')]));
-    return { computed, etcdPki };
+    const paths = [...computed.etcd.pkiFiles, ...computed.kubernetesSecretFiles];
+    const secretFiles = Object.fromEntries(paths.map((p) => [p, readFileSync(join(root, p), 'utf8')]));
+    return { computed, secretFiles };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -67,6 +67,9 @@ type output struct {
 	// KernelParams are the sysctls Talos sets by default on a metal node (KernelParamDefaultsController, KSPP's
 	// included), key as Talos names them (proc.sys.<a.b>) -> value.
 	KernelParams map[string]string `json:"kernelParams"`
+	// KubernetesSecretFiles are the files RenderSecretsStaticPodController wrote under /system/secrets/kubernetes
+	// (paths inside --root; contents never printed).
+	KubernetesSecretFiles []string `json:"kubernetesSecretFiles"`
 	// KubeletProtectedFields are the KubeletConfiguration fields the kubelet spec controller refuses in extraConfig.
 	KubeletProtectedFields []string `json:"kubeletProtectedFields"`
 }
@@ -148,12 +151,10 @@ func run(cfgPath, nodeName, nodeIP, root string, timeout time.Duration) error {
 	etcd.TypedSpec().Healthy = true
 	staticPodServer := k8s.NewStaticPodServerStatus(k8s.NamespaceName, k8s.StaticPodServerStatusResourceID)
 	staticPodServer.TypedSpec().URL = "http://127.0.0.1:45983"
-	// stand-ins for the render controllers, which write to /system (their file contents come from the shim)
-	secretsStatus := k8s.NewSecretsStatus(k8s.ControlPlaneNamespaceName, k8s.StaticPodSecretsStaticPodID)
-	secretsStatus.TypedSpec().Ready = true
+	// stand-in for the config render controller, which writes to /system as the pod users (its files come from the shim)
 	configStatus := k8s.NewConfigStatus(k8s.ControlPlaneNamespaceName, k8s.ConfigStatusStaticPodID)
 	configStatus.TypedSpec().Ready = true
-	inputs := append([]resource.Resource{config.NewMachineConfig(provider), machineType, nodename, nodeIPRes, etcd, staticPodServer, secretsStatus, configStatus},
+	inputs := append([]resource.Resource{config.NewMachineConfig(provider), machineType, nodename, nodeIPRes, etcd, staticPodServer, configStatus},
 		networkInputs(nodeName, ip)...)
 	for _, r := range inputs {
 		if err = st.Create(ctx, r); err != nil {
@@ -190,7 +191,7 @@ func collect(ctx context.Context, st state.State, logs *observer.ObservedLogs) (
 			last, stableSince = string(b), time.Now()
 		}
 		ready := out.StaticPods[k8s.APIServerID] != nil && out.Kubelet != nil && len(out.Manifests) > 0 && len(out.Files) > 0 &&
-			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0 && len(out.KernelParams) > 0
+			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0 && len(out.KernelParams) > 0 && len(out.KubernetesSecretFiles) > 0
 		if ready && time.Since(stableSince) > 300*time.Millisecond {
 			return out, nil
 		}
@@ -279,6 +280,9 @@ func snapshot(ctx context.Context, st state.State) (*output, error) {
 	if out.Etcd, err = etcdSnapshot(ctx, st); err != nil {
 		return nil, err
 	}
+	if out.KubernetesSecretFiles, err = kubernetesSecretFiles(ctx, st); err != nil {
+		return nil, err
+	}
 	if len(out.StaticPods) > 0 {
 		files, err := k8sctrl.BulwarkConfigFiles(ctx, st)
 		if err != nil && !state.IsNotFoundError(err) {
@@ -298,9 +302,14 @@ func snapshot(ctx context.Context, st state.State) (*output, error) {
 	return out, nil
 }
 
-// etcdControllers compute etcd's spec and PKI as machined does (v1alpha2_controller.go), on both lines.
+// etcdControllers compute etcd's spec and PKI, the Kubernetes certificates and the files Talos writes from them, and
+// the default sysctls, as machined does (v1alpha2_controller.go), on both lines.
 func etcdControllers() []controller.Controller {
 	return []controller.Controller{
+		&secretsctrl.KubernetesCertSANsController{},
+		&secretsctrl.KubernetesDynamicCertsController{},
+		&secretsctrl.KubernetesController{},
+		&k8sctrl.RenderSecretsStaticPodController{},
 		secretsctrl.NewRootEtcdController(),
 		&secretsctrl.EtcdController{},
 		etcdctrl.NewConfigController(),
@@ -369,6 +378,24 @@ func etcdSnapshot(ctx context.Context, st state.State) (*etcdOut, error) {
 		return nil, err
 	}
 	return out, nil
+}
+
+// kubernetesSecretFiles lists what RenderSecretsStaticPodController wrote, once it says it is done.
+func kubernetesSecretFiles(ctx context.Context, st state.State) ([]string, error) {
+	status, err := safe.StateGetByID[*k8s.SecretsStatus](ctx, st, k8s.StaticPodSecretsStaticPodID)
+	if state.IsNotFoundError(err) || (err == nil && !status.TypedSpec().Ready) {
+		return []string{}, nil
+	} else if err != nil {
+		return nil, err
+	}
+	files := []string{}
+	err = filepath.WalkDir(filepath.Dir(constants.KubernetesAPIServerSecretsDir), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			files = append(files, path)
+		}
+		return err
+	})
+	return files, err
 }
 
 // secretRE matches the key material of an encryption config: never printed (the key names stay).
