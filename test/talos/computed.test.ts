@@ -1,10 +1,12 @@
 /**
  * Talos computes the control plane: for every control-plane node config of every example stack and of its
  * contract variants (test/talos/variants.ts), Talos's own controllers (e2e/tools/talos-compute, built from upstream
- * by `npm run e2e:tools`) compute the static pods, config files, kubelet spec and kube-proxy manifest. A controller
- * rejecting a rendered config fails here (`talosctl validate` misses those), and Bulwark's model of the processes
- * (core/cis/model.ts componentFlags, core/talos/defaults.ts), which the CIS evaluator and the e2e harness use,
- * must say what Talos computed: every difference is fixed there or listed in ACCEPTED with its reason.
+ * by `npm run e2e:tools`) compute the static pods, config files, kubelet spec, kube-proxy manifest, etcd's command
+ * line and PKI and the default sysctls. A controller rejecting a rendered config fails here (`talosctl validate`
+ * misses those), and Bulwark's render-time model of the processes (core/cis/model.ts componentFlags,
+ * core/talos/defaults.ts), which the CIS evaluator and the posture use, must say what Talos computed: every
+ * difference is fixed there or listed in ACCEPTED with its reason; the CIS verdicts on Talos's processes and on the
+ * model agree; and every "enforced by Talos" claim of the posture holds (claims.ts).
  */
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { NodeConfig } from '../../core/config/schema';
