@@ -7,7 +7,8 @@
  * - the parts are imported by containerd (`imports`) instead of merged into cri.toml by machined;
  * - `base_runtime_spec` is dropped: Talos's base-spec.json is containerd's default spec without rlimits, which
  *   is what containerd's CRI uses when none is given;
- * - the CNI folders are the node's (Talos's are /opt/cni/bin and /etc/cni/net.d).
+ * - the CNI folders are the node's (Talos's are /opt/cni/bin and /etc/cni/net.d);
+ * - restrict_oom_score_adj (this machine withholds CAP_SYS_RESOURCE, so no negative oom_score_adj can be set).
  * The gvisor extension (siderolabs/extensions container-runtime/gvisor: gvisor.part, runsc.toml) is not a Go
  * module, so its two parts are mirrored below: handler `runsc`, runtime_type io.containerd.runsc.v1, its
  * runsc.toml with ignore-cgroups.
@@ -92,6 +93,10 @@ export async function startContainerd(o: ContainerdOpts): Promise<Containerd> {
   }
   parts.push(put(`${confd}/02-node.part`, [
     'version = 3', '',
+    // this machine withholds CAP_SYS_RESOURCE: no process may lower its oom_score_adj (runc would fail on the
+    // kubelet's -998 for sandboxes); containerd's option for such hosts keeps every value at or above its own
+    '[plugins."io.containerd.cri.v1.runtime"]',
+    '  restrict_oom_score_adj = true', '',
     '[plugins."io.containerd.cri.v1.runtime".cni]',
     `  bin_dirs = [${JSON.stringify(o.tools.cniBinDir)}]`,
     `  conf_dir = ${JSON.stringify(o.cniConfDir)}`, '',

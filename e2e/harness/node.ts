@@ -62,6 +62,7 @@ const COMMON_DEVIATIONS = [
   'API server reached at 198.18.0.1 (a forwarder to its loopback port) instead of KubePrism/the cluster endpoint',
   'CNI bridge + host-local with host-gw routes instead of flannel; kube-proxy and CoreDNS as processes with Talos\'s configuration, not as the DaemonSet/Deployment',
   'containerd sandbox image: the pause image built here (pause.c of the kubernetes module, tag 3.10.2) from the local registry instead of registry.k8s.io/pause:3.10.2',
+  'containerd restrict_oom_score_adj = true and the kubelet\'s oomScoreAdj -450 not applied: this machine withholds CAP_SYS_RESOURCE',
   'node labels applied by the harness as admin, as Talos\'s NodeApplyController does; kubelet-serving CSRs approved by the harness after checking their names',
 ];
 
@@ -70,9 +71,13 @@ const v1Controllers = () => readdirSync(CGROUP).filter((c) => c !== 'unified' &&
 
 function makeCgroupRoot(name: string): void {
   for (const c of v1Controllers()) {
-    const d = join(CGROUP, c, name);
-    mkdirSync(d, { recursive: true });
-    if (c === 'cpuset') for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(d, f), readFileSync(join(CGROUP, c, f), 'utf8'));
+    let d = join(CGROUP, c);
+    for (const part of name.split('/')) {
+      d = join(d, part);
+      mkdirSync(d, { recursive: true });
+      // a new v1 cpuset has no cpus or mems: nothing could join it
+      if (c === 'cpuset') for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(d, f), readFileSync(join(CGROUP, c, f), 'utf8'));
+    }
   }
 }
 
@@ -149,11 +154,14 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
     await registry?.stop();
     for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) if (!netnsBefore.has(ns) && ns.startsWith('cni-')) await run('ip', ['netns', 'delete', ns]);
     for (const n of nodes) { await unmountUnder(n.dir); removeCgroupTree(`bulwark-e2e-${n.name}`); }
+    removeCgroupTree('podruntime');
     await removeSite(nodes.map((n) => n.net));
   };
 
   try {
     await createSite();
+    // Talos creates /podruntime (machined's cgroups) at boot; Talos's runc options put shims in /podruntime/shim
+    makeCgroupRoot('podruntime/shim');
     registry = await startRegistry({ dir: join(dir, 'registry'), listen: SITE.hostIp });
     const apiPort = Number(new URL(cp.server).port);
     const apiFwd = await forward(SITE.hostIp, apiPort);
