@@ -12,7 +12,8 @@ it('names the real node as judge of node claims; controls no judge reached read 
     },
   });
   const md = postureMarkdown(r.posture);
-  expect(md).toContain(`| \`runtime.sandbox.runtime-class\` | runtime | enforced | verified (${node}) |`);
-  expect(md).toContain('| `k8s.audit.policy` | kubernetes | enforced | not verified here |');
+  // (the controls table is per layer: no layer column)
+  expect(md).toContain(`| \`runtime.sandbox.runtime-class\` | enforced | verified (${node}) |`);
+  expect(md).toContain('| `k8s.audit.policy` | enforced | not verified here |');
   expect(md).not.toMatch(/\| enforced \| — \|/);
 });

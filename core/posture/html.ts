@@ -52,7 +52,7 @@ function picture(p: PostureReport): string {
   const byId = new Map(p.controls.map((c) => [c.id, c]));
   const summaries = new Map(layerSummaries(p).map((s) => [s.layer, s]));
   const S: string[] = [];
-  S.push(`<svg xmlns="http://www.w3.org/2000/svg" id="layers" width="${PICTURE.width}" height="${height}" viewBox="0 0 ${PICTURE.width} ${height}" shape-rendering="crispEdges" role="img" aria-label="Controls of ${esc(p.stack)} by layer, status and judge">`);
+  S.push(`<svg id="layers" width="${PICTURE.width}" height="${height}" viewBox="0 0 ${PICTURE.width} ${height}" shape-rendering="crispEdges" role="img" aria-label="Controls of ${esc(p.stack)} by layer, status and judge">`);
   S.push(`<rect x="0" y="0" width="${PICTURE.width}" height="${height}" fill="${BACKGROUND}"/>`);
   S.push(`<text x="16" y="30" class="h">Posture: ${esc(p.stack)}</text>`);
   S.push(`<text x="16" y="50" class="s">profile ${esc(p.profile)} · ${p.summary.enforced} enforced · ${p.summary.depends + p.summary.notApplied} not enforced · ${p.summary.waived} waived · ${p.summary.notRequired} not required</text>`);

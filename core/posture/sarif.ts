@@ -55,7 +55,7 @@ export function postureSarif(p: PostureReport, opts: SarifOptions = {}): string 
     ];
   });
   const log = {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    // no $schema: it is optional, and a rendered file names no host (an air-gapped site's check)
     version: '2.1.0',
     runs: [
       {

@@ -49,9 +49,9 @@ export function layerSummaries(p: PostureReport): LayerSummary[] {
   });
 }
 
-/** "verified by kube-apiserver v1.36.3", "failed (cyclonus v0.5.6)", or "not verified". */
+/** "verified (kube-apiserver v1.36.3)", "failed (cyclonus v0.5.6)", "not verified here" (enforced), or a dash. */
 export function judgement(c: PostureControl): string {
-  if (!c.verified) return c.status === 'enforced' ? 'not verified' : '—';
+  if (!c.verified) return c.status === 'enforced' ? 'not verified here' : '—';
   return `${c.verified} (${(c.judges ?? []).join(', ')})`;
 }
 
