@@ -5,7 +5,7 @@
  * KubeProxyConfiguration, the CNI bridge (pod subnets from the controller manager, host-gw routes), CoreDNS with
  * Talos's Corefile. What differs from Talos is listed in `deviations` (and in e2e/README.md).
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { stringify, parse } from 'yaml';
 import type { ControlPlane } from './cluster';
@@ -159,6 +159,13 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
   };
 
   try {
+    // pods in a user namespace (hostUsers: false) map root to an unprivileged host uid, which must traverse to its
+    // rootfs under the node folder: the folders above it (mkdtemp makes them 0700) get o+x, as /run/containerd has on Talos
+    mkdirSync(dir, { recursive: true });
+    for (let d = dir; d !== dirname(d); d = dirname(d)) {
+      const mode = statSync(d).mode;
+      if (!(mode & 0o001)) chmodSync(d, (mode & 0o7777) | 0o011);
+    }
     await createSite();
     // Talos creates /podruntime (machined's cgroups) at boot; Talos's runc options put shims in /podruntime/shim
     makeCgroupRoot('podruntime/shim');
