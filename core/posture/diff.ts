@@ -366,7 +366,8 @@ function stackMarkdown(d: StackDiff): string[] {
     L.push(a ? `The stack file is gone. It was profile ${a.profile} (site ${a.site}): ${countsLine(undefined, a.controls)}.` : 'The stack file is gone (it did not render at base).');
     return L;
   }
-  if (d.verdict === 'fixed') L.push('The base revision of this stack did not render; this is its posture at head.', '');
+  if (d.verdict === 'fixed')
+    L.push(d.failures.some((f) => f.side === 'base' && f.kind === 'policy') ? 'The base revision of this stack broke a mandatory rule of the policy pack; this is its posture at head.' : 'The base revision of this stack did not render; this is its posture at head.', '');
   if (b && (d.verdict === 'added' || d.verdict === 'fixed')) {
     L.push(`- Profile ${b.profile} (site ${b.site}) · Talos ${b.talosVersion} (contract ${b.contract}) · Kubernetes ${b.kubernetesVersion}`);
   } else {

@@ -94,3 +94,11 @@ test('node consequences: installer or schematic before reboot digest before a li
   ]);
   expect(diffNodes(undefined, after)).toEqual([]);
 });
+
+test('raising a production stack back to its minimum is fixed, and says why the base failed', async () => {
+  const below = side({ prod: (c) => (c['bulwark:profile'] = 'single-team') });
+  const r = await diff(below, base, '--stack', 'prod', '--fail-on', 'failing');
+  expect(r.code).toBe(0);
+  expect(r.out).toContain('### `prod`: renders again');
+  expect(r.out).toContain('The base revision of this stack broke a mandatory rule of the policy pack');
+});
