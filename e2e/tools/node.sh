@@ -5,7 +5,7 @@
 #   runsc       runsc, containerd-shim-runsc-v1 (gVisor)       gvisor.dev/gvisor (Go-buildable branch)
 #   cni         bridge, host-local, loopback, portmap          github.com/containernetworking/plugins
 #   coredns     CoreDNS with only the plugins a cluster uses   e2e/tools/coredns/main.go over github.com/coredns/coredns
-#   registry    registry (local OCI registry, for AlwaysPullImages)   github.com/distribution/distribution/v3
+#   registry    registry, filesystem storage only (AlwaysPullImages)  e2e/tools/registry/main.go over distribution/v3
 #   images      crane, ociimage, the pause image and the testapp image as OCI layouts (e2e/tools/images)
 # Every group is a wrapper module whose go.mod requires only upstream's module, so upstream's go.mod decides every
 # dependency. Each group merges its manifest entries as soon as it lands (another process may be polling).
@@ -58,10 +58,10 @@ node_expect() { # what-it-said expected-substring
 
 # ---- containerd: upstream Makefile's tags; CGO off drops only the btrfs snapshotter (unused: overlayfs)
 containerd_go() {
-  local dir="$1" b rev m=github.com/containerd/containerd/v2
+  local dir="$1" b m=github.com/containerd/containerd/v2
   go_env; b="$(node_wrapper containerd "$m" "$CONTAINERD_VERSION")"
-  rev="$(go_mod_field "$m@$CONTAINERD_VERSION" Hash || true)"
-  local ld="-s -w -X $m/version.Version=$CONTAINERD_VERSION -X $m/version.Revision=$rev -X $m/version.Package=$m"
+  # no revision: this proxy's module info carries no VCS origin
+  local ld="-s -w -X $m/version.Version=$CONTAINERD_VERSION -X $m/version.Package=$m"
   node_build "$b" "$dir/containerd" "$m/cmd/containerd" -tags urfave_cli_no_docs -ldflags "$ld"
   node_build "$b" "$dir/containerd-shim-runc-v2" "$m/cmd/containerd-shim-runc-v2" -tags "urfave_cli_no_docs no_grpc" -ldflags "$ld"
   node_build "$b" "$dir/ctr" "$m/cmd/ctr" -tags urfave_cli_no_docs -ldflags "$ld"
@@ -70,12 +70,11 @@ containerd_go() {
 
 # ---- runc: upstream Makefile's `make runc` minus libpathrs (a Rust library Debian lacks; runc falls back to pathrs-lite)
 runc_go() {
-  local dir="$1" b rev
+  local dir="$1" b
   node_apt libseccomp-dev pkg-config
   go_env; export CGO_ENABLED=1
   b="$(node_wrapper runc github.com/opencontainers/runc "$RUNC_VERSION")"
-  rev="$(go_mod_field "github.com/opencontainers/runc@$RUNC_VERSION" Hash || true)"
-  node_build "$b" "$dir/runc" github.com/opencontainers/runc -buildmode=pie -tags "seccomp urfave_cli_no_docs" -ldflags "-s -w -X main.gitCommit=$rev"
+  node_build "$b" "$dir/runc" github.com/opencontainers/runc -buildmode=pie -tags "seccomp urfave_cli_no_docs" -ldflags "-s -w"
   node_expect "$("$dir/runc" --version)" "runc version ${RUNC_VERSION#v}"
   node_expect "$("$dir/runc" --version)" "libseccomp"
 }
@@ -109,11 +108,13 @@ coredns_go() {
   "$dir/coredns" -plugins | tee "$dir/plugins.txt"
 }
 
-# ---- registry (distribution v3): served on loopback by e2e/harness/registry.ts
+# ---- registry (distribution v3): our main (e2e/tools/registry) links only the filesystem/in-memory storage drivers;
+# served on loopback by e2e/harness/registry.ts
 registry_go() {
   local dir="$1" b m=github.com/distribution/distribution/v3
   go_env; b="$(node_wrapper distribution "$m" "$DISTRIBUTION_VERSION")"
-  node_build "$b" "$dir/registry" "$m/cmd/registry" -ldflags "-s -w -X $m/version.version=$DISTRIBUTION_VERSION"
+  cp -f "$SCRIPT_DIR/registry/main.go" "$b/main.go"
+  node_build "$b" "$dir/registry" . -ldflags "-s -w -X $m/version.version=$DISTRIBUTION_VERSION"
   node_expect "$("$dir/registry" --version)" "$DISTRIBUTION_VERSION"
 }
 
@@ -206,7 +207,7 @@ node_bins() {
 node_version() {
   case "$1" in
     containerd) echo "$CONTAINERD_VERSION" ;; runc) echo "$RUNC_VERSION" ;; runsc) echo "$GVISOR_VERSION" ;;
-    cni) echo "$CNI_PLUGINS_VERSION" ;; coredns) echo "$COREDNS_VERSION" ;; registry) echo "$DISTRIBUTION_VERSION" ;;
+    cni) echo "$CNI_PLUGINS_VERSION" ;; coredns) echo "$COREDNS_VERSION" ;; registry) echo "$DISTRIBUTION_VERSION filesystem-only" ;;
     images) echo "ggcr=$GGCR_VERSION pause=$PAUSE_TAG src=$NODE_IMAGES_HASH" ;;
   esac
 }
