@@ -139,7 +139,13 @@ for (const stackName of STACKS) {
       platformAdmin = { name: 'platform-admin', token: await idp.token(login.admin(stackName), st.oidc.clientId) };
       for (const t of tenants()) tenantUser[t] = { name: `tenant-${t}`, token: await idp.token(login.tenant(stackName, t), st.oidc.clientId) };
       const t0 = Date.now();
-      ns = await startNodes({ dir: join(dir, 'nodes'), st, cp, tools: nodeTools!, plan: nodePlan(st) });
+      try {
+        ns = await startNodes({ dir: join(dir, 'nodes'), st, cp, tools: nodeTools!, plan: nodePlan(st) });
+      } catch (e) {
+        // every node claim of this stack is then unverified: say why in results.json, not only in jest's output
+        results.record(stackName, 'nodes run the kubelet Talos computes (deviations listed) and become Ready', [], 'failed', String((e as Error).message).slice(0, 2000));
+        throw e;
+      }
       console.log(`[${stackName}] ${ns.nodes.length} nodes Ready in ${Math.round((Date.now() - t0) / 1000)} s`);
       for (const t of tenants())
         await waitFor(`${t}/default ServiceAccount`, async () => (await cp.kube.request(admin, 'GET', `/api/v1/namespaces/${t}/serviceaccounts/default`)).status === 200, 30_000);
