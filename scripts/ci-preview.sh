@@ -128,7 +128,8 @@ run_checks() {
       grep -qE 'PRIVATE KEY|LS0tLS1CRUdJTi|\b[a-z0-9]{6}\.[a-z0-9]{16}\b' "$file" && withheld=1
       {
         # Each node's configuration change, by setting (the program redacts its secrets), shown open.
-        if [[ $withheld == 0 ]]; then
+        # (ts-node only when some node's machineConfig changes: it costs seconds per start)
+        if [[ $withheld == 0 ]] && grep -q 'machineConfig:' "$file"; then
           changes="$(npx --no-install ts-node --transpile-only cli/preview-node-changes.ts <"$file")" || log "$s: could not summarise the node configuration changes"
           [[ -n "${changes:-}" ]] && printf '\n`%s`: %s\n' "$s" "$changes"
         fi
