@@ -3,7 +3,8 @@
  * --bench, so the same CLI, provider, Node 22 and loopback-only network namespace as the suite).
  * Prints figures, asserts nothing. Run it under the shared lock (a real control plane).
  *
- *   preview  existing-cluster mode with 100, 250 and 500 tenants (BENCH_PREVIEW_TENANTS), the
+ *   preview  `pulumi preview --diff`, as README and CI run it (BENCH_PREVIEW_DIFF=0: without), in
+ *            existing-cluster mode with 100, 250 and 500 tenants (BENCH_PREVIEW_TENANTS), the
  *            cluster reachable: wall, peak RSS of the CLI with its plugins (summed) and of the
  *            program (this process; the Automation API runs it inline), the scaling between
  *            sizes, and the CPU time of the CLI, the provider and the program (where the time goes). The 1,000 nodes cannot be previewed here: their Talos commands need the command
@@ -38,6 +39,8 @@ import { resetSelfPeak, selfPeak, treePeak } from './rss';
 const PREVIEW_TENANTS = (process.env.BENCH_PREVIEW_TENANTS ?? '100,250,500').split(',').map(Number);
 const PREVIEW_BUDGET_MS = Number(process.env.BENCH_PREVIEW_BUDGET_S ?? 1200) * 1000;
 const UP_TENANTS = Number(process.env.BENCH_UP_TENANTS ?? 100);
+/** `pulumi preview --diff`, as README and scripts/ci-preview.sh run it; BENCH_PREVIEW_DIFF=0 for plain `pulumi preview`. */
+const PREVIEW_DIFF = process.env.BENCH_PREVIEW_DIFF !== '0';
 /** The CLI and its plugins (pulumi-resource-kubernetes), not the control plane beside them. */
 const CLI = /^pulumi/;
 
@@ -104,7 +107,7 @@ async function stackOf(eng: Engine, project: string, name: string, tenants: numb
 }
 
 async function previews(eng: Engine, project: string, cp: ControlPlane): Promise<void> {
-  console.log('preview (existing-cluster mode, cluster reachable; the 1,000 nodes need the command provider, not available here):');
+  console.log(`pulumi preview${PREVIEW_DIFF ? ' --diff' : ''} (existing-cluster mode, cluster reachable; the 1,000 nodes need the command provider, not available here):`);
   console.log('tenants  objects  creates   wall s  s/100 tenants  CLI+plugins MB  program MB  CPU s CLI/provider/program');
   const started = Date.now();
   let last: { tenants: number; ms: number } | undefined;
@@ -115,7 +118,7 @@ async function previews(eng: Engine, project: string, cp: ControlPlane): Promise
       continue;
     }
     const s = await stackOf(eng, project, `bench-preview-${tenants}`, tenants, cp);
-    const m = await measured(() => s.preview({ color: 'never' }));
+    const m = await measured(() => s.preview({ color: 'never', diff: PREVIEW_DIFF }));
     const creates = m.result.changeSummary.create ?? 0;
     console.log(
       `${String(tenants).padStart(7)}  ${String(objects('b', existing(tenants)).length).padStart(7)}  ${String(creates).padStart(7)}  ${(m.ms / 1000).toFixed(1).padStart(7)}  ${((m.ms / 1000 / tenants) * 100).toFixed(1).padStart(13)}  ${m.cliMB.toFixed(0).padStart(14)}  ${m.programMB.toFixed(0).padStart(10)}  ${cpuCell(m.cpu)}`,
@@ -146,11 +149,12 @@ async function serverSideApply(base: string, cp: ControlPlane, objs: K8sObj[]): 
 
 async function upBesideKubectl(eng: Engine, project: string, base: string, cp: ControlPlane): Promise<void> {
   const s = await stackOf(eng, project, `bench-up-${UP_TENANTS}`, UP_TENANTS, cp);
-  const up = await measured(() => s.up({ color: 'never' }));
-  const destroy = await measured(() => s.destroy({ color: 'never' }));
   const objs = objects('b', existing(UP_TENANTS));
+  const up = await measured(() => s.up({ color: 'never' }));
+  console.log(`up, ${UP_TENANTS} tenants (${objs.length} objects, ${up.result.summary.resourceChanges?.create ?? 0} creates): ${(up.ms / 1000).toFixed(1)} s wall, peak CLI+plugins ${up.cliMB.toFixed(0)} MB, program ${up.programMB.toFixed(0)} MB, CPU s CLI/provider/program ${cpuCell(up.cpu)}`);
+  const destroy = await measured(() => s.destroy({ color: 'never' }));
+  console.log(`destroy after it: ${(destroy.ms / 1000).toFixed(1)} s`);
   const ssa = await serverSideApply(base, cp, objs);
-  console.log(`up, ${UP_TENANTS} tenants (${objs.length} objects, ${up.result.summary.resourceChanges?.create ?? 0} creates): ${(up.ms / 1000).toFixed(1)} s wall, peak CLI+plugins ${up.cliMB.toFixed(0)} MB, program ${up.programMB.toFixed(0)} MB, CPU s CLI/provider/program ${cpuCell(up.cpu)} (destroy after it: ${(destroy.ms / 1000).toFixed(1)} s)`);
   console.log(`same objects by ${ssa.how}: ${(ssa.ms / 1000).toFixed(1)} s`);
   console.log(`ratio up / server-side apply: ${(up.ms / ssa.ms).toFixed(1)}x (goal <= 3x)`);
 }
