@@ -68,26 +68,35 @@ const COMMON_DEVIATIONS = [
 
 const CGROUP = '/sys/fs/cgroup';
 const v1Controllers = () => readdirSync(CGROUP).filter((c) => c !== 'unified' && existsSync(join(CGROUP, c, 'tasks')));
+/** The hierarchies to create a cgroup in: every v1 controller, or the one unified (v2) tree. */
+const hierarchies = () => (v1Controllers().length ? v1Controllers().map((c) => join(CGROUP, c)) : [CGROUP]);
 
 function makeCgroupRoot(name: string): void {
-  for (const c of v1Controllers()) {
-    let d = join(CGROUP, c);
+  for (const h of hierarchies()) {
+    let d = h;
     for (const part of name.split('/')) {
       d = join(d, part);
       mkdirSync(d, { recursive: true });
       // a new v1 cpuset has no cpus or mems: nothing could join it
-      if (c === 'cpuset') for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(d, f), readFileSync(join(CGROUP, c, f), 'utf8'));
+      if (h === join(CGROUP, 'cpuset')) for (const f of ['cpuset.cpus', 'cpuset.mems']) writeFileSync(join(d, f), readFileSync(join(h, f), 'utf8'));
     }
   }
 }
 
-function removeCgroupTree(name: string): void {
+/** Kills what is left in the node's cgroups (pod processes: their command lines do not name the node), then removes them. */
+async function removeCgroupTree(name: string): Promise<void> {
+  const procs = (d: string): number[] => !existsSync(d) ? [] : [
+    ...readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number),
+    ...readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory()).flatMap((e) => procs(join(d, e.name))),
+  ];
+  for (const pid of procs(join(v1Controllers().includes('pids') ? join(CGROUP, 'pids') : CGROUP, name))) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  await new Promise((r) => setTimeout(r, 500));
   const rm = (d: string) => {
     if (!existsSync(d)) return;
     for (const e of readdirSync(d, { withFileTypes: true })) if (e.isDirectory()) rm(join(d, e.name));
     try { rmdirSync(d); } catch { /* still busy: left for the next run's cleanup */ }
   };
-  for (const c of v1Controllers()) rm(join(CGROUP, c, name));
+  for (const h of hierarchies()) rm(join(h, name));
 }
 
 /** Unmounts everything mounted under `dir` (kubelet volumes, containerd snapshots), deepest first. */
@@ -153,8 +162,8 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
     for (const f of forwards) await f.close();
     await registry?.stop();
     for (const ns of existsSync('/run/netns') ? readdirSync('/run/netns') : []) if (!netnsBefore.has(ns) && ns.startsWith('cni-')) await run('ip', ['netns', 'delete', ns]);
-    for (const n of nodes) { await unmountUnder(n.dir); removeCgroupTree(`bulwark-e2e-${n.name}`); }
-    removeCgroupTree('podruntime');
+    for (const n of nodes) { await removeCgroupTree(`bulwark-e2e-${n.name}`); await unmountUnder(n.dir); }
+    await removeCgroupTree('podruntime');
     await removeSite(nodes.map((n) => n.net));
   };
 
