@@ -86,7 +86,7 @@ describe('the workflow file', () => {
 
   test('every script and source file it runs exists in the repository', () => {
     const paths = commands().flatMap((c) => [...c.matchAll(/(?:^|[\s"'])((?:scripts|cli|policy)\/[\w./-]+\.(?:sh|ts))\b/g)].map((m) => m[1]));
-    expect([...new Set(paths)].sort()).toEqual(['cli/ci-stacks.ts', 'scripts/ci-deploy.sh', 'scripts/ci-preview.sh']);
+    expect([...new Set(paths)].sort()).toEqual(['cli/ci-stacks.ts', 'cli/preview-node-changes.ts', 'scripts/ci-deploy.sh', 'scripts/ci-preview.sh']);
     for (const p of paths) expect(existsSync(join(REPO_ROOT, p))).toBe(true);
     // The policy pack the scripts pass to pulumi.
     expect(SCRIPTS.every((s) => scriptText(s).includes('POLICY_PACK="${POLICY_PACK-policy}"'))).toBe(true);
