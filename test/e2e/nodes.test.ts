@@ -26,7 +26,13 @@ import { loadTools } from '../../e2e/harness/tools';
 import { testSecrets } from '../helpers';
 import { HOST_UID_MAP, Info, policiesOf, sandboxClass, tenantPod, testappPod } from './nodes-pods';
 
-const STACKS = ['lab', 'prod', 'saas'];
+// lab runs in the suite. prod and saas do not yet (run them with BULWARK_E2E_NODE_STACKS=lab,prod,saas):
+// prod's CNI is Cilium, which replaces kube-proxy, so Talos computes no kube-proxy config and this machine
+// cannot run Cilium's datapath; saas's sandbox pool needs runsc's shim, which fails here with "failed to set
+// OOM Score on shim: write /proc/<pid>/oom_score_adj: permission denied" (this machine withholds
+// CAP_SYS_RESOURCE; runc's shim is covered by containerd's restrict_oom_score_adj, runsc's is not).
+// Their node claims stay "not verified here" in the report.
+const STACKS = (process.env.BULWARK_E2E_NODE_STACKS ?? 'lab').split(',').filter(Boolean);
 const tools = loadTools();
 const found = findNodeTools();
 const nodeTools = 'absent' in found ? undefined : found;
