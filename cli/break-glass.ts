@@ -34,6 +34,20 @@ const SECRET_SIG = '4dabf18193072939515e22adb298388d';
 
 export class UsageError extends InputError {}
 
+/** `--stack`'s problem, if any, as the commands that take a stack name report it. */
+export function stackOptionProblem(stack: string | undefined): string | undefined {
+  const bad = stack ? stackNameProblem(stack) : 'is missing; name the stack (e.g. --stack prod)';
+  return bad ? `--stack ${bad}` : undefined;
+}
+
+/** Problems with where the secrets bundle comes from: `--secrets <file>` or `--state -` (stdin), not both. */
+export function bundleSourceProblems(values: { secrets?: string; state?: string }): string[] {
+  const problems: string[] = [];
+  if (values.secrets && values.state) problems.push('--secrets and --state both given; the bundle comes from one of them');
+  if (values.state !== undefined && values.state !== '-') problems.push('--state takes "-" (the state on stdin: pulumi stack export --show-secrets | ...)');
+  return problems;
+}
+
 /** The secrets bundle out of `pulumi stack export --show-secrets` (never quoting the state in an error). */
 export function bundleFromState(text: string): SecretsBundle {
   let state: { deployment?: { resources?: { type?: string; outputs?: { bundle?: unknown } }[] } };
@@ -68,11 +82,10 @@ export interface BreakGlassArgs {
 export async function breakGlassCommand(values: BreakGlassArgs, io: Io, g: GlobalOptions): Promise<number> {
   // Every problem with the request at once.
   const problems = requestProblems(values.person, values.reason).map((p) => `${p.option} ${p.message}`);
-  const stackBad = values.stack ? stackNameProblem(values.stack) : 'is missing; name the stack (e.g. --stack prod)';
-  if (stackBad) problems.unshift(`--stack ${stackBad}`);
+  const stackBad = stackOptionProblem(values.stack);
+  if (stackBad) problems.unshift(stackBad);
   if (values.lifetime !== undefined && !duration.safeParse(values.lifetime).success) problems.push(`--lifetime ${JSON.stringify(values.lifetime.slice(0, 40))} is not a duration; write it as e.g. 30m or 1h`);
-  if (values.secrets && values.state) problems.push('--secrets and --state both given; the bundle comes from one of them');
-  if (values.state !== undefined && values.state !== '-') problems.push('--state takes "-" (the state on stdin: pulumi stack export --show-secrets | ...)');
+  problems.push(...bundleSourceProblems(values));
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);
 
   const valid = loadStackArg({ stack: values.stack! }, io);

@@ -28,8 +28,8 @@ import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
 import { SecretsBundle, fromB64 } from '../core/secrets/bundle';
 import { deployerClient } from '../core/secrets/deployer-client';
 import { generateSecrets } from '../core/secrets/generate';
-import { loadStack, stackNameProblem } from '../core/stack';
-import { UsageError, bundleFromState } from './break-glass';
+import { loadStack } from '../core/stack';
+import { UsageError, bundleFromState, bundleSourceProblems, stackOptionProblem } from './break-glass';
 import { SecretsFileError, readSecretsFile } from './secrets-file';
 
 const USAGE = 'usage: npm run drift -- --stack <name> [--secrets <file> | --state -] [--server <url>] [--kubeconfig <file>] [--no-nodes] [--format md|json]';
@@ -135,10 +135,9 @@ export async function main(argv: string[], io: { stdin: () => string; out: (s: s
     return 0;
   }
   const problems: string[] = [];
-  const stackBad = values.stack ? stackNameProblem(values.stack) : 'is missing; name the stack (e.g. --stack prod)';
-  if (stackBad) problems.push(`--stack ${stackBad}`);
-  if (values.secrets && values.state) problems.push('--secrets and --state both given; the bundle comes from one of them');
-  if (values.state !== undefined && values.state !== '-') problems.push('--state takes "-" (the state on stdin: pulumi stack export --show-secrets | ...)');
+  const stackBad = stackOptionProblem(values.stack);
+  if (stackBad) problems.push(stackBad);
+  problems.push(...bundleSourceProblems(values));
   if (values.format !== 'md' && values.format !== 'json') problems.push(`--format is ${JSON.stringify(values.format)}; it must be md or json`);
   if (values.server !== undefined && !/^https:\/\/[^\s/]+(\/.*)?$/.test(values.server)) problems.push(`--server ${JSON.stringify(values.server.slice(0, 60))} is not an https URL (e.g. https://127.0.0.1:6443)`);
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);

@@ -17,8 +17,8 @@ import { StackConfigError } from '../core/config/errors';
 import { RestoreStep, restorePlan } from '../core/render/backup-restore';
 import { renderStack } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { loadStack, stackNameProblem, todayDate } from '../core/stack';
-import { UsageError, bundleFromState } from './break-glass';
+import { loadStack, todayDate } from '../core/stack';
+import { UsageError, bundleFromState, bundleSourceProblems, stackOptionProblem } from './break-glass';
 import { SecretsFileError, readSecretsFile } from './secrets-file';
 
 const USAGE = 'usage: npm run restore-etcd -- --stack <name> --node <control plane> --snapshot <file> [--secrets <file> | --state -] [--skip-hash-check] [--execute]';
@@ -70,14 +70,13 @@ export async function main(argv: string[], io: { stdin: () => string; out: (s: s
     return 0;
   }
   const problems: string[] = [];
-  const stackBad = values.stack ? stackNameProblem(values.stack) : 'is missing; name the stack (e.g. --stack prod)';
-  if (stackBad) problems.push(`--stack ${stackBad}`);
+  const stackBad = stackOptionProblem(values.stack);
+  if (stackBad) problems.push(stackBad);
   if (!values.node) problems.push('--node is missing; name the control plane to restore on (e.g. --node prod-cp-1)');
   if (!values.snapshot) problems.push('--snapshot is missing; give the decrypted snapshot file');
   else if (!existsSync(values.snapshot)) problems.push(`--snapshot ${values.snapshot}: no such file`);
   if (values.execute && !values.secrets && values.state === undefined) problems.push('--execute needs the stack\'s secrets for its talosconfig (--secrets <file> or --state -)');
-  if (values.secrets && values.state) problems.push('--secrets and --state both given; the bundle comes from one of them');
-  if (values.state !== undefined && values.state !== '-') problems.push('--state takes "-" (the state on stdin: pulumi stack export --show-secrets | ...)');
+  problems.push(...bundleSourceProblems(values));
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);
 
   const valid = loadStack({ stack: values.stack! });
