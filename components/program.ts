@@ -61,6 +61,8 @@ export interface BulwarkOutputs {
 export async function bulwarkProgram(): Promise<BulwarkOutputs> {
   // Validate before registering anything: invalid config must not touch a single resource.
   const valid = loadValidStack();
+  // inputs accepted but changing nothing: said in preview and up, as `bulwark render` says them on stderr
+  for (const w of new Set((valid.warnings ?? []).map((w) => `${w.path}: ${w.message}`))) void pulumi.log.warn(w);
   // with each node's redacted configuration preview, shown by `pulumi preview --diff` (components/node.ts)
   const plan = renderStack(valid, PLACEHOLDER_SECRETS, { configPreview: true });
   const base = {
