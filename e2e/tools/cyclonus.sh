@@ -15,7 +15,8 @@ KEY="cyclonus $CYCLONUS_VERSION recipe=$RECIPE $OS/$ARCH"
 LOGF="$CACHE/logs/cyclonus.log"
 mkdir -p "$CACHE/bin" "$CACHE/logs" "$DIR"
 # entries into manifest.json (install.sh rewrites it whole, then calls this script)
-merge() { BULWARK_M_CACHE="$CACHE" BULWARK_M_VERSIONS="$CYCLONUS_VERSION" node "$(dirname "${BASH_SOURCE[0]}")/manifest-merge.cjs" cyclonus; }
+with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
+merge() { BULWARK_M_CACHE="$CACHE" BULWARK_M_VERSIONS="$CYCLONUS_VERSION" with_lock "$CACHE/.lock-manifest" node "$(dirname "${BASH_SOURCE[0]}")/manifest-merge.cjs" cyclonus; }
 
 if [ "${BULWARK_E2E_FORCE:-0}" != 1 ] && [ -x "$DIR/cyclonus" ] && [ "$(head -n1 "$DIR/.stamp" 2>/dev/null)" = "$KEY" ]; then
   printf '[e2e-tools] cyclonus %s: cached -> %s\n' "$CYCLONUS_VERSION" "$DIR"

@@ -23,6 +23,12 @@
 #   BULWARK_E2E_ONLY      comma list of: kubernetes,etcd,kube-bench,idp,node (default: all); node is every
 #                         group of node.sh (containerd,runc,runsc,cni,coredns,registry,images), each selectable
 #   BULWARK_E2E_GOCACHE   GOCACHE to use for the builds (default: the user's normal Go build cache)
+#   BULWARK_E2E_LANES     how many jobs run at once (default 2: one Go build already uses every core, a second
+#                         one fills the serial parts: downloads, module copies, links, cgo, npm)
+#
+# Jobs (each tool group, the judges, s3.sh, pulumi.sh) run in those lanes, longest first; each logs to
+# <cache>/logs/<tool>.log as before and its console lines are printed when it ends, after "[k/N] <job> ...".
+# Manifest writes take <cache>/.lock-manifest; every writer merges its own entries and keeps the others.
 set -euo pipefail
 
 # ---- pinned versions -------------------------------------------------------------------------------
@@ -46,6 +52,7 @@ ETCD_BINS=(etcd etcdctl)
 log() { printf '[e2e-tools] %s\n' "$*"; }
 err() { printf '[e2e-tools] ERROR: %s\n' "$*" >&2; }
 have() { command -v "$1" >/dev/null 2>&1; }
+with_lock() { local f="$1"; shift; if have flock; then flock "$f" "$@"; else "$@"; fi; } # lockfile command...
 now() { date +%s; }
 
 usage() {
@@ -203,14 +210,15 @@ k8s_go() {
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
     ld="$ld -X $p.gitCommit=${commit} -X $p.buildDate=${bdate:-1970-01-01T00:00:00Z}"
   done
-  local b t0
-  for b in "${K8S_BINS[@]}"; do
-    t0=$(now)
-    echo "building $b"
-    (cd "$bdir" && go build -trimpath -ldflags "$ld" -o "$dir/$b.tmp" "k8s.io/kubernetes/cmd/$b")
-    mv -f "$dir/$b.tmp" "$dir/$b"
-    printf '[e2e-tools]   %s built in %ss\n' "$b" "$(( $(now) - t0 ))" >&3
-  done
+  # one go build for all six: the same packages and flags as six builds, but their links run side by side
+  local b t0 out="$dir/.build" pkgs=()
+  for b in "${K8S_BINS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$b"); done
+  t0=$(now); echo "building ${K8S_BINS[*]}"
+  rm -rf "$out"; mkdir -p "$out"
+  (cd "$bdir" && go build -trimpath -ldflags "$ld" -o "$out/" "${pkgs[@]}")
+  for b in "${K8S_BINS[@]}"; do mv -f "$out/$b" "$dir/$b"; done
+  rmdir "$out"
+  printf '[e2e-tools]   %s built in %ss\n' "${K8S_BINS[*]}" "$(( $(now) - t0 ))" >&3
 }
 k8s_download() {
   local dir="$1" b sum
@@ -399,25 +407,88 @@ ETCD_DIR="$CACHE/etcd/$ETCD_VERSION"
 KB_DIR="$CACHE/kube-bench/$KUBE_BENCH_VERSION"
 IDP_DIR="$CACHE/oidc-provider/$OIDC_PROVIDER_VERSION"
 
-if wants idp; then provide_idp; fi
-if wants etcd; then
-  EXTRA_FILES="" provide etcd "$ETCD_VERSION" "$ETCD_DIR" etcd "$HINT_COMMON
-  (files in the prebuilt folder: etcd, etcdctl)" "${ETCD_BINS[@]}"
-  [ -x "$ETCD_DIR/etcd" ] && link_bins "$ETCD_DIR" "${ETCD_BINS[@]}"
-fi
-if wants kube-bench; then
-  EXTRA_FILES="cfg/config.yaml" provide kube-bench "$KUBE_BENCH_VERSION" "$KB_DIR" kube_bench "$HINT_COMMON
-  (files in the prebuilt folder: kube-bench, and its cfg/ folder)" kube-bench
-  [ -x "$KB_DIR/kube-bench" ] && link_bins "$KB_DIR" kube-bench
-fi
-if wants kubernetes; then
-  EXTRA_FILES="" provide kubernetes "$K8S_VERSION" "$K8S_DIR" k8s "$HINT_COMMON
-  (files in the prebuilt folder: ${K8S_BINS[*]})" "${K8S_BINS[@]}"
-  [ -x "$K8S_DIR/kube-apiserver" ] && link_bins "$K8S_DIR" "${K8S_BINS[@]}"
-fi
-# the e2e nodes' runtime, network, DNS, registry and images (sourced: it uses the helpers above)
+# the e2e nodes' runtime, network, DNS, registry and images (sourced: it uses the helpers above; node_group <g>)
 # shellcheck source=node.sh
 . "$SCRIPT_DIR/node.sh"
+TALOS_VERSIONS="$(sed -n 's/^TALOSCTL_VERSIONS=(\([^)]*\)).*/\1/p' "$SCRIPT_DIR/talosctl.sh")"
+
+# one job, in a lane (a background subshell): FAILED holds what it could not provide; written to <run>/<job>.failed
+run_job() {
+  FAILED=(); SUMMARY=()
+  case "$1" in
+    idp) provide_idp ;;
+    etcd) # etcdutl (s3.sh) right after etcd in the same lane: their packages are the same module versions
+      if wants etcd; then
+        EXTRA_FILES="" provide etcd "$ETCD_VERSION" "$ETCD_DIR" etcd "$HINT_COMMON
+  (files in the prebuilt folder: etcd, etcdctl)" "${ETCD_BINS[@]}"
+        if [ -x "$ETCD_DIR/etcd" ]; then link_bins "$ETCD_DIR" "${ETCD_BINS[@]}"; fi
+      fi
+      bash "$SCRIPT_DIR/s3.sh" || FAILED+=(s3) ;;
+    kube-bench)
+      EXTRA_FILES="cfg/config.yaml" provide kube-bench "$KUBE_BENCH_VERSION" "$KB_DIR" kube_bench "$HINT_COMMON
+  (files in the prebuilt folder: kube-bench, and its cfg/ folder)" kube-bench
+      if [ -x "$KB_DIR/kube-bench" ]; then link_bins "$KB_DIR" kube-bench; fi ;;
+    kubernetes)
+      EXTRA_FILES="" provide kubernetes "$K8S_VERSION" "$K8S_DIR" k8s "$HINT_COMMON
+  (files in the prebuilt folder: ${K8S_BINS[*]})" "${K8S_BINS[@]}"
+      if [ -x "$K8S_DIR/kube-apiserver" ]; then link_bins "$K8S_DIR" "${K8S_BINS[@]}"; fi ;;
+    containerd|runc|runsc|cni|coredns|registry|images) node_group "$1" ;;
+    talos-v*) # talosctl, then talos-compute of the same line in the same folder: it reuses talosctl's packages
+      local v="${1#talos-}" line; line="${v%.*}"; line="${line#v}"
+      BULWARK_TALOSCTL_ONLY="$v" bash "$SCRIPT_DIR/talosctl.sh" || FAILED+=("talosctl-$line")
+      BULWARK_TALOS_COMPUTE_ONLY="$v" bash "$SCRIPT_DIR/talos-compute.sh" || FAILED+=("talos-compute-$line") ;;
+    cyclonus) bash "$SCRIPT_DIR/cyclonus.sh" || FAILED+=(cyclonus) ;;
+    pulumi|pulumi-resource-kubernetes|node22) BULWARK_ENGINE_ONLY="$1" bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=("$1") ;;
+    *) err "unknown job $1"; FAILED+=("$1") ;;
+  esac
+  local x; for x in "${SUMMARY[@]:-}"; do [ -z "$x" ] || printf '%s\n' "$x" >>"$RUN/summary"; done
+  printf '%s\n' "${FAILED[@]:-}" >"$RUN/$1.failed"
+  [ ${#FAILED[@]} -eq 0 ]
+}
+
+# longest first (cold CPU, e2e/tools/README.md), so the two lanes end close together; none depends on another
+JOBS=()
+JOBS+=(pulumi pulumi-resource-kubernetes)
+if wants kubernetes; then JOBS+=(kubernetes); fi
+if [ "${BULWARK_E2E_JUDGES:-1}" != 0 ]; then for v in $TALOS_VERSIONS; do JOBS+=("talos-$v"); done; fi
+for g in containerd runsc coredns; do if node_wants "$g"; then JOBS+=("$g"); fi; done
+if wants kube-bench; then JOBS+=(kube-bench); fi
+JOBS+=(etcd) # etcd (when wanted) and s3.sh
+for g in registry runc cni images; do if node_wants "$g"; then JOBS+=("$g"); fi; done
+[ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || JOBS+=(cyclonus)
+if wants idp; then JOBS+=(idp); fi
+JOBS+=(node22)
+
+LANES="${BULWARK_E2E_LANES:-2}"
+case "$LANES" in ''|*[!0-9]*|0) err "BULWARK_E2E_LANES must be a positive number, got '$LANES'"; exit 2 ;; esac
+RUN="$CACHE/logs/run"; rm -rf "$RUN"; mkdir -p "$RUN"
+N=${#JOBS[@]}; NEXT=0; ENDED=0
+declare -A JOB_OF=() JOB_K=() JOB_T0=()
+start_job() {
+  local j="${JOBS[$NEXT]}"; NEXT=$(( NEXT + 1 ))
+  log "[$NEXT/$N] $j: started (+$(( $(now) - T_ALL ))s)"
+  ( run_job "$j" ) >"$RUN/$j.out" 2>&1 &
+  JOB_OF[$!]="$j"; JOB_K[$j]=$NEXT; JOB_T0[$j]=$(now)
+}
+log "$N jobs in $LANES lanes (console lines of a job are printed when it ends; logs: $CACHE/logs/)"
+while [ $NEXT -lt $N ] && [ ${#JOB_OF[@]} -lt "$LANES" ]; do start_job; done
+ALL_FAILED=()
+while [ ${#JOB_OF[@]} -gt 0 ]; do
+  set +e; wait -n -p pid; rc=$?; set -e
+  j="${JOB_OF[$pid]}"; unset "JOB_OF[$pid]"; ENDED=$(( ENDED + 1 ))
+  secs=$(( $(now) - JOB_T0[$j] ))
+  if [ $rc -eq 0 ]; then log "[${JOB_K[$j]}/$N] $j: done in ${secs}s ($ENDED of $N ended, +$(( $(now) - T_ALL ))s)"
+  else err "[${JOB_K[$j]}/$N] $j: FAILED after ${secs}s ($ENDED of $N ended, +$(( $(now) - T_ALL ))s)"; fi
+  sed 's/^/    /' "$RUN/$j.out"
+  if [ $rc -ne 0 ]; then
+    f="$(cat "$RUN/$j.failed" 2>/dev/null || true)"
+    # shellcheck disable=SC2206
+    if [ -n "${f//[[:space:]]/}" ]; then ALL_FAILED+=($f); else ALL_FAILED+=("$j"); fi
+  fi
+  if [ $NEXT -lt $N ]; then start_job; fi
+done
+FAILED=("${ALL_FAILED[@]}")
+SUMMARY=(); if [ -f "$RUN/summary" ]; then mapfile -t SUMMARY <"$RUN/summary"; fi
 
 # ---- sanity checks of what we have ----------------------------------------------------------------------
 if [ -x "$K8S_DIR/kube-apiserver" ]; then
@@ -441,7 +512,7 @@ if have node; then
   BULWARK_M_KB="$KUBE_BENCH_VERSION" BULWARK_M_KB_DIR="$KB_DIR" \
   BULWARK_M_IDP="$OIDC_PROVIDER_VERSION" BULWARK_M_IDP_DIR="$IDP_DIR" \
   BULWARK_M_FAILED="${FAILED[*]:-}" \
-  node - "$MANIFEST" <<'EOF'
+  with_lock "$CACHE/.lock-manifest" node - "$MANIFEST" <<'EOF'
 const fs = require('node:fs');
 const path = require('node:path');
 const e = process.env;
@@ -452,7 +523,12 @@ const stamp = (dir) => {
     return { source: kv.source, buildSeconds: Number(kv.seconds), installedAt: kv.date };
   } catch { return null; }
 };
-const tools = {};
+// merged into what is there: the other scripts' entries (written by their jobs, maybe still running) stay
+let old = {};
+try { old = JSON.parse(fs.readFileSync(process.argv[2], 'utf8')); } catch {}
+const tools = old.tools || {};
+const ours = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'kubelet', 'kube-proxy', 'kubectl', 'etcd', 'etcdctl', 'kube-bench', 'oidc-provider'];
+for (const n of ours) delete tools[n];
 const bin = (name, version, dir, extra = {}) => {
   const p = path.join(dir, name);
   const s = stamp(dir);
@@ -491,7 +567,7 @@ const manifest = {
   binDir: path.join(e.BULWARK_M_CACHE, 'bin'),
   platform: e.BULWARK_M_PLATFORM,
   tools,
-  missing: (e.BULWARK_M_FAILED || '').split(' ').filter(Boolean),
+  missing: [...new Set((e.BULWARK_M_FAILED || '').split(' ').filter(Boolean))], // every job's, written last
 };
 fs.writeFileSync(process.argv[2] + '.tmp', JSON.stringify(manifest, null, 2) + '\n');
 fs.renameSync(process.argv[2] + '.tmp', process.argv[2]);
@@ -499,14 +575,6 @@ EOF
 else
   err "node not found: manifest.json not written"
 fi
-
-# outside judges (talosctl and talos-compute of each Talos line, cyclonus): own scripts, each merges its entries into manifest.json
-[ "${BULWARK_E2E_JUDGES:-1}" = 0 ] || for j in talosctl talos-compute cyclonus; do bash "$SCRIPT_DIR/$j.sh" || FAILED+=("$j"); done
-# the backup tests' S3 server and etcdutl (test/e2e/backup.test.ts): merges its own entries too
-bash "$SCRIPT_DIR/s3.sh" || FAILED+=(s3)
-node_manifest_merge # node.sh's entries, after the rewrite above
-# the engine suite's Pulumi CLI, kubernetes provider and Node 22 (npm run test:engine): merges its own entries too
-bash "$SCRIPT_DIR/pulumi.sh" || FAILED+=(engine-tools)
 
 log "---------------------------------------------------------------"
 for s in "${SUMMARY[@]:-}"; do [ -n "$s" ] && log "  $s"; done

@@ -8,7 +8,8 @@
 #   registry    registry, filesystem storage only (AlwaysPullImages)  e2e/tools/registry/main.go over distribution/v3
 #   images      crane, ociimage, the pause image and the testapp image as OCI layouts (e2e/tools/images)
 # Every group is a wrapper module whose go.mod requires only upstream's module, so upstream's go.mod decides every
-# dependency. Each group merges its manifest entries as soon as it lands (another process may be polling).
+# dependency. install.sh runs each group as a job (`node_group <name>`, in one of its lanes); each merges its manifest
+# entries as soon as it lands (another process may be polling), under <cache>/.lock-manifest.
 # shellcheck shell=bash
 
 CONTAINERD_VERSION="v2.4.2"
@@ -32,7 +33,9 @@ node_apt() {
   have apt-get || { echo "missing Debian packages ${missing[*]} and no apt-get"; return 1; }
   echo "apt-get install ${missing[*]}"
   local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # two lanes may both need apt (runc, images): dpkg takes one at a time
+  with_lock "$CACHE/.lock-apt" $sudo apt-get update -qq
+  with_lock "$CACHE/.lock-apt" env DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 }
 
 # a wrapper module in <cache>/build/<name> requiring only module@version (+ our own main packages, copied in)
@@ -162,7 +165,7 @@ node_manifest_merge() {
     else e="$name"; fi
     lines="$lines$e"$'\n'
   done < <(node_entries)
-  BULWARK_M_NODE="$lines" BULWARK_M_FAILED="${FAILED[*]:-}" node - "$CACHE/manifest.json" <<'EOF'
+  BULWARK_M_NODE="$lines" BULWARK_M_FAILED="${FAILED[*]:-}" with_lock "$CACHE/.lock-manifest" node - "$CACHE/manifest.json" <<'EOF'
 const fs = require('node:fs');
 const file = process.argv[2];
 let m = { schema: 1, tools: {}, missing: [] };
@@ -211,13 +214,13 @@ node_version() {
     images) echo "ggcr=$GGCR_VERSION pause=$PAUSE_TAG src=$NODE_IMAGES_HASH" ;;
   esac
 }
-for g in "${NODE_GROUPS[@]}"; do
-  node_wants "$g" || continue
-  gdir="NODE_DIR_$g"
-  extra=""; [ "$g" = images ] && extra="pause.oci/index.json testapp.oci/index.json"
+# one group (a job of install.sh's lanes): build unless its stamp is current, link its binaries, merge the manifest
+node_group() {
+  local g="$1" gdir="NODE_DIR_$1" extra=""
+  [ "$g" = images ] && extra="pause.oci/index.json testapp.oci/index.json"
   # shellcheck disable=SC2046
   METHOD=go EXTRA_FILES="$extra" provide "$g" "$(node_version "$g")" "${!gdir}" "${g}" "$NODE_HINT" $(node_bins "$g")
   # shellcheck disable=SC2046
-  [ -f "${!gdir}/.stamp" ] && [ "$g" != cni ] && link_bins "${!gdir}" $(node_bins "$g")
+  if [ -f "${!gdir}/.stamp" ] && [ "$g" != cni ]; then link_bins "${!gdir}" $(node_bins "$g"); fi
   node_manifest_merge
-done
+}

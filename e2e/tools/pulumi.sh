@@ -12,7 +12,8 @@
 # Not available from any registry here, so not provided: the nodejs language host (pulumi-language-nodejs) and
 # the command provider. The suite runs the program through the Automation API instead (see docs/ci.md).
 #
-# Environment: BULWARK_E2E_CACHE, BULWARK_E2E_FORCE=1, BULWARK_E2E_GOCACHE (as install.sh).
+# Environment: BULWARK_E2E_CACHE, BULWARK_E2E_FORCE=1, BULWARK_E2E_GOCACHE (as install.sh),
+#   BULWARK_ENGINE_ONLY=pulumi|pulumi-resource-kubernetes|node22 (one of them: install.sh runs each as its own job).
 set -euo pipefail
 
 PULUMI_VERSION="v3.276.0"
@@ -37,11 +38,8 @@ mkdir -p "$CACHE"
 CACHE="$(cd "$CACHE" && pwd -P)"
 case "$CACHE/" in "$(cd "$REPO_ROOT" && pwd -P)/"*) err "cache folder $CACHE is inside the repository"; exit 2 ;; esac
 mkdir -p "$CACHE/bin" "$CACHE/logs" "$CACHE/build"
-# its own lock: install.sh (which may be our caller) holds <cache>/.lock
-if command -v flock >/dev/null 2>&1; then
-  exec 8>"$CACHE/.lock-engine"
-  if ! flock -n 8; then log "another engine-tools run is using $CACHE, waiting ..."; flock 8; fi
-fi
+ONLY="${BULWARK_ENGINE_ONLY:-}"
+with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
 
 stamp_key() { printf '%s %s recipe=%s %s/%s' "$1" "$2" "$RECIPE" "$OS" "$ARCH"; }
 stamp_ok() { # dir key file
@@ -104,6 +102,12 @@ node_install() {
 FAILED=()
 provide() { # label version dir fn binary
   local label="$1" version="$2" dir="$3" fn="$4" bin="$5" key t0 rc
+  [ -z "$ONLY" ] || [ "$ONLY" = "$label" ] || return 0
+  # a lock per tool: install.sh (maybe our caller) holds <cache>/.lock and runs the three as separate jobs
+  if command -v flock >/dev/null 2>&1; then
+    exec 8>"$CACHE/.lock-engine-$label"
+    if ! flock -n 8; then log "another run is building $label in $CACHE, waiting ..."; flock 8; fi
+  fi
   key="$(stamp_key "$label" "$version")"
   mkdir -p "$dir"
   if stamp_ok "$dir" "$key" "$bin"; then log "$label $version: cached -> $dir"; return 0; fi
@@ -127,7 +131,9 @@ if command -v go >/dev/null 2>&1; then
   provide pulumi "$PULUMI_VERSION" "$PULUMI_DIR" pulumi_build pulumi
   provide pulumi-resource-kubernetes "$K8S_PROVIDER_VERSION" "$K8SP_DIR" k8s_provider_build pulumi-resource-kubernetes
 else
-  err "Go >= 1.26 with the Go module proxy is needed to build pulumi and pulumi-resource-kubernetes"; FAILED+=(pulumi pulumi-resource-kubernetes)
+  for t in pulumi pulumi-resource-kubernetes; do
+    if [ -z "$ONLY" ] || [ "$ONLY" = "$t" ]; then err "Go >= 1.26 with the Go module proxy is needed to build $t"; FAILED+=("$t"); fi
+  done
 fi
 provide node22 "$NODE_VERSION" "$NODE_DIR" node_install node npm
 [ -x "$PULUMI_DIR/pulumi" ] && ln -sfn "$PULUMI_DIR/pulumi" "$CACHE/bin/pulumi"
@@ -137,7 +143,7 @@ provide node22 "$NODE_VERSION" "$NODE_DIR" node_install node npm
 NODE_BIN=node; [ -x "$NODE_DIR/node" ] && NODE_BIN="$NODE_DIR/node"
 BULWARK_M_PULUMI="$PULUMI_VERSION:$PULUMI_DIR" BULWARK_M_K8SP="$K8S_PROVIDER_VERSION:$K8SP_DIR" \
 BULWARK_M_NODE="$NODE_VERSION:$NODE_DIR" BULWARK_M_FAILED="${FAILED[*]:-}" BULWARK_M_CACHE="$CACHE" \
-"$NODE_BIN" - "$CACHE/manifest.json" <<'EOF'
+BULWARK_M_ONLY="$ONLY" with_lock "$CACHE/.lock-manifest" "$NODE_BIN" - "$CACHE/manifest.json" <<'EOF'
 const fs = require('node:fs');
 const path = require('node:path');
 const file = process.argv[2];
@@ -162,10 +168,10 @@ entry('pulumi-resource-kubernetes', e.BULWARK_M_K8SP, 'pulumi-resource-kubernete
   note: 'pseudo-version of provider/v4 (~v4.25.0); the engine warns that it is older than @pulumi/kubernetes 4.34.2 expects',
 });
 entry('node22', e.BULWARK_M_NODE, 'node');
-const ours = ['pulumi', 'pulumi-resource-kubernetes', 'node22'];
+const ours = e.BULWARK_M_ONLY ? [e.BULWARK_M_ONLY] : ['pulumi', 'pulumi-resource-kubernetes', 'node22'];
 m.missing = [...(m.missing || []).filter((t) => !ours.includes(t)), ...(e.BULWARK_M_FAILED || '').split(' ').filter(Boolean)];
-fs.writeFileSync(file + '.tmp', JSON.stringify(m, null, 2) + '\n');
-fs.renameSync(file + '.tmp', file);
+fs.writeFileSync(`${file}.${process.pid}.tmp`, JSON.stringify(m, null, 2) + '\n');
+fs.renameSync(`${file}.${process.pid}.tmp`, file);
 EOF
 log "total $(( $(now) - T0 ))s; manifest: $CACHE/manifest.json"
 if [ ${#FAILED[@]} -gt 0 ]; then err "missing: ${FAILED[*]}"; exit 1; fi

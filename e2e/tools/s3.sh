@@ -18,10 +18,11 @@ CACHE="${BULWARK_E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/bulwark-e2e}"
 OS="$(uname -s | tr '[:upper:]' '[:lower:]')"
 case "$(uname -m)" in x86_64|amd64) ARCH=amd64 ;; aarch64|arm64) ARCH=arm64 ;; *) ARCH="$(uname -m)" ;; esac
 mkdir -p "$CACHE/bin" "$CACHE/logs"
+with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
 
 # one entry into manifest.json, written atomically (install.sh rewrites the file, then calls this script)
 record() { # name version path
-  BULWARK_M_FILE="$CACHE/manifest.json" BULWARK_M_NAME="$1" BULWARK_M_VERSION="$2" BULWARK_M_PATH="$3" BULWARK_M_STAMP="$(dirname "$3")/.stamp" node -e '
+  BULWARK_M_FILE="$CACHE/manifest.json" BULWARK_M_NAME="$1" BULWARK_M_VERSION="$2" BULWARK_M_PATH="$3" BULWARK_M_STAMP="$(dirname "$3")/.stamp" with_lock "$CACHE/.lock-manifest" node -e '
     const fs = require("node:fs"); const e = process.env;
     let m = { schema: 1, tools: {}, missing: [] }; try { m = JSON.parse(fs.readFileSync(e.BULWARK_M_FILE, "utf8")); } catch {}
     const kv = Object.fromEntries(fs.readFileSync(e.BULWARK_M_STAMP, "utf8").split("\n").slice(1).filter(Boolean).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
