@@ -42,6 +42,7 @@ case "$(uname -m)" in x86_64|amd64) ARCH=amd64 ;; aarch64|arm64) ARCH=arm64 ;; *
 log() { printf '[e2e-tools] %s\n' "$*"; }
 err() { printf '[e2e-tools] ERROR: %s\n' "$*" >&2; }
 now() { date +%s; }
+with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
 
 mkdir -p "$CACHE/bin" "$CACHE/logs" "$CACHE/build"
 
@@ -63,8 +64,9 @@ build_one() { # version dir
     if [ "$to" != "(dropped)" ]; then (cd "$b" && go mod edit -replace "$mod=$to@$tov"); fi
     echo "substituted $mod $from -> $to ${tov:-}"
   done < <(substitutions "$v")
+  # (an expansion is never an assignment word: `${X:+GOCACHE=..} go build` ran "GOCACHE=.." as the command)
+  if [ -n "${BULWARK_E2E_GOCACHE:-}" ]; then export GOCACHE="$BULWARK_E2E_GOCACHE"; fi
   (cd "$b" && GOWORK=off GOFLAGS="-mod=mod -buildvcs=false" CGO_ENABLED=0 GOFIPS140=off \
-    ${BULWARK_E2E_GOCACHE:+GOCACHE="$BULWARK_E2E_GOCACHE"} \
     go build -tags grpcnotrace -ldflags '-s -w' -o "$dir/talosctl.tmp" ./cmd/talosctl)
   mv -f "$dir/talosctl.tmp" "$dir/talosctl"
   substitutions "$v" >"$dir/substitutions.txt"
@@ -102,5 +104,5 @@ done
 
 # Merge talosctl-<line> entries into manifest.json (install.sh rewrites it whole, then calls this script).
 BULWARK_M_CACHE="$CACHE" BULWARK_M_VERSIONS="${TALOSCTL_VERSIONS[*]}" BULWARK_M_FAILED="${FAILED[*]:-}" \
-  node "$(dirname "${BASH_SOURCE[0]}")/manifest-merge.cjs" talosctl
+  with_lock "$CACHE/.lock-manifest" node "$(dirname "${BASH_SOURCE[0]}")/manifest-merge.cjs" talosctl
 [ ${#FAILED[@]} -eq 0 ] || { err "missing: ${FAILED[*]}"; exit 1; }
