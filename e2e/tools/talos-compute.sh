@@ -26,6 +26,7 @@ case "$(uname -m)" in x86_64|amd64) ARCH=amd64 ;; aarch64|arm64) ARCH=arm64 ;; *
 log() { printf '[e2e-tools] %s\n' "$*"; }
 err() { printf '[e2e-tools] ERROR: %s\n' "$*" >&2; }
 now() { date +%s; }
+with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
 SRC_HASH="$(cat "$HERE"/talos-compute/*.go "$HERE"/talos-compute/shim-*.go.txt "${BASH_SOURCE[0]}" | sha256sum | cut -c1-16)"
 
 mkdir -p "$CACHE/bin" "$CACHE/logs" "$CACHE/build"
@@ -36,7 +37,9 @@ mod_dir() { # module@version -> its folder in the module cache
 }
 
 build_one() { # version dir
-  local v="$1" dir="$2" b="$CACHE/build/talos-compute-$1" line="${1%.*}"; line="${line#v}"
+  # talosctl.sh's folder: Go keys a main-module package by its folder (no -trimpath, upstream's flags), so the
+  # copy at the same path reuses talosctl's compiled Talos packages from GOCACHE (talosctl.sh's lock is held)
+  local v="$1" dir="$2" b="$CACHE/build/talosctl-$1" line="${1%.*}"; line="${line#v}"
   local src mach; src="$(mod_dir "github.com/siderolabs/talos@$v")"; mach="$(mod_dir "github.com/siderolabs/talos/pkg/machinery@$v")"
   [ -d "$src/internal/app/machined/pkg/controllers/k8s" ] && [ -f "$mach/go.mod" ] || { echo "cannot download talos/machinery $v from the Go module proxy"; return 1; }
   if [ "${BULWARK_TALOS_COMPUTE_KEEP:-0}" != 1 ] || [ ! -f "$b/.prepared" ]; then
@@ -69,7 +72,10 @@ FAILED=()
 for v in "${VERSIONS[@]}"; do
   [ -z "${BULWARK_TALOS_COMPUTE_ONLY:-}" ] || [ "$v" = "$BULWARK_TALOS_COMPUTE_ONLY" ] || continue
   line="${v%.*}"; line="${line#v}"
-  if command -v flock >/dev/null 2>&1; then exec 8>"$CACHE/.lock-talos-compute-$v"; flock 8; fi
+  if command -v flock >/dev/null 2>&1; then
+    exec 8>"$CACHE/.lock-talos-compute-$v"; flock 8
+    exec 7>"$CACHE/.lock-talosctl-$v"; flock 7 # the build folder is talosctl's
+  fi
   dir="$CACHE/talos-compute/$v"; key="talos-compute $v recipe=$RECIPE src=$SRC_HASH $OS/$ARCH"
   mkdir -p "$dir"
   if [ "$FORCE" != 1 ] && [ -x "$dir/talos-compute" ] && [ "$(head -n1 "$dir/.stamp" 2>/dev/null)" = "$key" ]; then
@@ -91,5 +97,5 @@ for v in "${VERSIONS[@]}"; do
 done
 
 BULWARK_M_CACHE="$CACHE" BULWARK_M_VERSIONS="${VERSIONS[*]}" BULWARK_M_FAILED="${FAILED[*]:-}" \
-  node "$HERE/manifest-merge.cjs" talos-compute
+  with_lock "$CACHE/.lock-manifest" node "$HERE/manifest-merge.cjs" talos-compute
 [ ${#FAILED[@]} -eq 0 ] || { err "missing: ${FAILED[*]}"; exit 1; }
