@@ -17,7 +17,7 @@ function choices(program: Command): [string, string[]][] {
   return out;
 }
 
-const FILE_OPTIONS = ['--stack-file', '--out', '--secrets', '--repo', '--base', '--head'];
+const FILE_OPTIONS = ['--stack-file', '--out', '--secrets', '--repo', '--base', '--head', '--snapshot', '--kubeconfig'];
 
 export function bashCompletion(program: Command): string {
   const commands = program.commands.map((c) => c.name());

@@ -1,6 +1,6 @@
 /**
- * npm run drift -- --stack <name> [--secrets <file> | --state -] [--server <url>] [--kubeconfig <file>]
- *                  [--no-nodes] [--format md|json]
+ * bulwark drift (--stack <name> | --stack-file <path>) [--secrets <file> | --state -] [--server <url>]
+ *               [--kubeconfig <file>] [--no-nodes] [--format md|json]   (options: cli/commands/drift.ts)
  *
  * Compares the live cluster with what the stack renders and reports each difference as the
  * control it weakens (core/ops/drift.ts). Read-only. Kubernetes: as bulwark:deployer (a client
@@ -14,9 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse } from 'yaml';
-import { StackConfigError } from '../core/config/errors';
 import type { ValidStack } from '../core/config/validate';
 import { CATALOGUE } from '../core/controls/catalogue';
 import { machineOwners } from '../core/ops/drift-attribution';
@@ -27,12 +25,14 @@ import { renderStack } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
 import { SecretsBundle, fromB64 } from '../core/secrets/bundle';
 import { deployerClient } from '../core/secrets/deployer-client';
+import { trustedCasB64 } from '../core/secrets/ca-rotation';
 import { generateSecrets } from '../core/secrets/generate';
-import { loadStack } from '../core/stack';
-import { UsageError, bundleFromState, bundleSourceProblems, stackOptionProblem } from './break-glass';
-import { SecretsFileError, readSecretsFile } from './secrets-file';
+import { UsageError, bundleFromState, bundleSourceProblems } from './break-glass';
+import { GlobalOptions, Io, progress } from './io';
+import { readSecretsFile } from './secrets-file';
+import { StackArgs, loadStackArg, printWarnings, stackArgProblem } from './stack-arg';
 
-const USAGE = 'usage: npm run drift -- --stack <name> [--secrets <file> | --state -] [--server <url>] [--kubeconfig <file>] [--no-nodes] [--format md|json]';
+const USAGE = 'usage: bulwark drift (--stack <name> | --stack-file <path>) [--secrets <file> | --state -] [--server <url>] [--kubeconfig <file>] [--no-nodes] [--format md|json]';
 
 export interface DriftInputs {
   valid: ValidStack;
@@ -66,7 +66,7 @@ export async function detectDrift(inp: DriftInputs): Promise<DriftReport> {
   if (!access) {
     if (!bundle) throw new UsageError('--kubeconfig <file> is needed for an existing-cluster stack');
     const d = await deployerClient(bundle, now);
-    access = { server: inp.server ?? valid.stack.cluster.endpoint, caPem: fromB64(bundle.certs.k8s.crt), cert: d.crt, key: d.key };
+    access = { server: inp.server ?? valid.stack.cluster.endpoint, caPem: fromB64(trustedCasB64(bundle, 'k8s')), cert: d.crt, key: d.key };
   }
   const reader = new KubeReader(access);
   const idx = new ControlIndex(CATALOGUE, rendered.decisions);
@@ -74,7 +74,7 @@ export async function detectDrift(inp: DriftInputs): Promise<DriftReport> {
   let report: DriftReport;
   try {
     const { live, unread } = await readLiveCluster(reader, expected.map((e) => e.object));
-    report = { stack: valid.name, findings: objectDrift(expected, live, tenants, idx), checked: { objects: expected.length - unread.length, nodes: 0 }, unread };
+    report = { stack: valid.name, findings: objectDrift(expected, live, tenants, idx), checked: { objects: live.objects.size, nodes: 0 }, unread };
   } finally {
     reader.close();
   }
@@ -121,46 +121,39 @@ export function kubeconfigAccess(text: string, file: string): KubeAccess {
   return access as KubeAccess;
 }
 
-export async function main(argv: string[], io: { stdin: () => string; out: (s: string) => void } = { stdin: () => readFileSync(0, 'utf8'), out: (s) => process.stdout.write(s) }): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: 'string' }, secrets: { type: 'string' }, state: { type: 'string' }, server: { type: 'string' }, kubeconfig: { type: 'string' },
-      'no-nodes': { type: 'boolean' }, format: { type: 'string', default: 'md' }, help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+export interface DriftArgs extends StackArgs {
+  secrets?: string;
+  state?: string;
+  server?: string;
+  kubeconfig?: string;
+  /** false with --no-nodes. */
+  nodes?: boolean;
+  format?: 'md' | 'json';
+}
+
+export async function driftCommand(a: DriftArgs, io: Io, g: GlobalOptions): Promise<number> {
   const problems: string[] = [];
-  const stackBad = stackOptionProblem(values.stack);
+  const stackBad = stackArgProblem(a);
   if (stackBad) problems.push(stackBad);
-  problems.push(...bundleSourceProblems(values));
-  if (values.format !== 'md' && values.format !== 'json') problems.push(`--format is ${JSON.stringify(values.format)}; it must be md or json`);
-  if (values.server !== undefined && !/^https:\/\/[^\s/]+(\/.*)?$/.test(values.server)) problems.push(`--server ${JSON.stringify(values.server.slice(0, 60))} is not an https URL (e.g. https://127.0.0.1:6443)`);
+  problems.push(...bundleSourceProblems(a));
+  if (a.server !== undefined && !/^https:\/\/[^\s/]+(\/.*)?$/.test(a.server)) problems.push(`--server ${JSON.stringify(a.server.slice(0, 60))} is not an https URL (e.g. https://127.0.0.1:6443)`);
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);
 
-  const valid = loadStack({ stack: values.stack! });
-  const bundle = values.state ? bundleFromState(io.stdin()) : values.secrets ? readSecretsFile(resolve(values.secrets)) : undefined;
-  const kube = values.kubeconfig ? kubeconfigAccess(readFileSync(resolve(values.kubeconfig), 'utf8'), values.kubeconfig) : undefined;
-  const report = await detectDrift({ valid, bundle, kube, server: values.server, machineConfig: values['no-nodes'] ? null : undefined });
-  io.out(values.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : driftMarkdown(report));
+  const step = progress(io, g);
+  const valid = loadStackArg(a, io);
+  printWarnings(valid, io);
+  const bundle = a.state ? bundleFromState(io.stdin()) : a.secrets ? readSecretsFile(resolve(io.cwd, a.secrets)) : undefined;
+  const kube = a.kubeconfig ? kubeconfigAccess(readFileSync(resolve(io.cwd, a.kubeconfig), 'utf8'), a.kubeconfig) : undefined;
+  step(`reading the live cluster of ${valid.name}${a.nodes === false ? ' (not its nodes: --no-nodes)' : ''}`);
+  const report = await detectDrift({ valid, bundle, kube, server: a.server, machineConfig: a.nodes === false ? null : undefined, now: io.now() });
+  io.out(g.output === 'json' || a.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : driftMarkdown(report));
   return exitCode(report);
 }
 
-export async function run(argv: string[], io?: Parameters<typeof main>[1]): Promise<number> {
-  try {
-    return await main(argv, io);
-  } catch (e) {
-    if (e instanceof StackConfigError || e instanceof UsageError || e instanceof SecretsFileError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`drift failed: ${(e as Error).message}\n`);
-    return 1;
-  }
+/** `npm run drift -- …`, scripts/ci-drift.sh and older callers: the same as `bulwark drift …`. */
+export async function run(argv: string[], io?: { stdin: () => string; out: (s: string) => void }): Promise<number> {
+  const { bulwark } = await import('./main');
+  return bulwark(['drift', ...argv], io ?? {});
 }
 
-if (require.main === module) run(process.argv.slice(2)).then((code) => process.exit(code));
+if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -19,7 +19,11 @@ export interface Io {
   cwd: string;
   /** Whether stderr is a terminal (progress is shown there by default). */
   tty: boolean;
+  /** Runs talosctl with these arguments (restore-etcd; default: talosctl from PATH, its output shown). */
+  talosctl?: Talosctl;
 }
+
+export type Talosctl = (argv: string[]) => Promise<{ code: number; stdout: string }>;
 
 export const defaultIo = (): Io => ({
   out: (s) => process.stdout.write(s),

@@ -14,6 +14,7 @@ import { registerDrift } from './commands/drift';
 import { registerImages } from './commands/images';
 import { registerPosture } from './commands/posture';
 import { registerRender } from './commands/render';
+import { registerRestoreEtcd } from './commands/restore-etcd';
 import { registerRotate } from './commands/rotate-encryption-key';
 import { EXIT, GlobalOptions, Io, defaultIo, reportError } from './io';
 
@@ -35,7 +36,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     .showSuggestionAfterError(true)
     .configureHelp({ showGlobalOptions: true })
     .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-    .addHelpText('after', '\nExit codes: 0 done, 1 unexpected failure, 2 invalid input, 3 a --fail-on gate failed.\nRun `bulwark <command> --help` for a command\'s options.')
+    .addHelpText('after', '\nExit codes: 0 done, 1 unexpected failure, 2 invalid input, 3 a --fail-on gate failed (drift: 3 drift, 4 not everything could be read).\nRun `bulwark <command> --help` for a command\'s options.')
     .exitOverride();
 
   // Each action sets the exit code; a synchronous implementation sets it synchronously (bulwarkSync).
@@ -52,7 +53,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     }
     return undefined;
   };
-  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerImages, registerDrift, registerCompletion]) register(program, act);
+  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerImages, registerDrift, registerRestoreEtcd, registerCompletion]) register(program, act);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).showSuggestionAfterError(true);
   return program;
 }

@@ -1,6 +1,6 @@
 /**
- * npm run restore-etcd -- --stack <name> --node <control plane> --snapshot <file> [--secrets <file> | --state -]
- *                         [--skip-hash-check] [--execute]
+ * bulwark restore-etcd (--stack <name> | --stack-file <path>) --node <control plane> --snapshot <file>
+ *                      [--secrets <file> | --state -] [--skip-hash-check] [--execute]   (options: cli/commands/restore-etcd.ts)
  *
  * Restores a cluster's etcd from a decrypted snapshot (`age -d -i <identity> <object> > db.snap`) by
  * Talos's recovery path (core/render/backup-restore.ts). Without --execute it prints the steps; with it,
@@ -9,30 +9,32 @@
  * Exit codes: 0 done (or printed), 2 invalid input, 1 a step failed.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { StackConfigError } from '../core/config/errors';
 import { RestoreStep, restorePlan } from '../core/render/backup-restore';
 import { renderStack } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { loadStack, todayDate } from '../core/stack';
-import { UsageError, bundleFromState, bundleSourceProblems, stackOptionProblem } from './break-glass';
-import { SecretsFileError, readSecretsFile } from './secrets-file';
+import { todayDate } from '../core/stack';
+import { UsageError, bundleFromState, bundleSourceProblems } from './break-glass';
+import { GlobalOptions, Io, Talosctl } from './io';
+import { readSecretsFile } from './secrets-file';
+import { StackArgs, loadStackArg, printWarnings, stackArgProblem } from './stack-arg';
 
-const USAGE = 'usage: npm run restore-etcd -- --stack <name> --node <control plane> --snapshot <file> [--secrets <file> | --state -] [--skip-hash-check] [--execute]';
+const USAGE = 'usage: bulwark restore-etcd (--stack <name> | --stack-file <path>) --node <control plane> --snapshot <file> [--secrets <file> | --state -] [--skip-hash-check] [--execute]';
 
-export type Runner = (argv: string[]) => Promise<{ code: number; stdout: string }>;
+export type Runner = Talosctl;
 
-/** talosctl from PATH, argv only; its output is shown as it comes (nothing secret: no configuration is printed). */
-export const talosctlRunner: Runner = (argv) => new Promise((done, fail) => {
+/** talosctl from PATH, argv only; its output is shown as it comes, on `show` (nothing secret: no configuration is printed). */
+export const talosctlTo = (show: (s: string) => void): Runner => (argv) => new Promise((done, fail) => {
   const child = spawn('talosctl', argv, { stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
   let stdout = '';
-  child.stdout.on('data', (c) => { stdout += c; process.stdout.write(c); });
+  child.stdout.on('data', (c) => { stdout += c; show(String(c)); });
   child.on('error', fail);
   child.on('close', (code) => done({ code: code ?? 1, stdout }));
 });
+
+export const talosctlRunner: Runner = talosctlTo((s) => process.stdout.write(s));
 
 /** Runs the steps in order; a step with `until` is repeated (every `pollMs`) until its output matches. */
 export async function executeRestore(steps: RestoreStep[], talosconfig: string, run: Runner, opts: { pollMs?: number; tries?: number; log?: (s: string) => void } = {}): Promise<void> {
@@ -41,8 +43,8 @@ export async function executeRestore(steps: RestoreStep[], talosconfig: string, 
   const log = opts.log ?? ((s) => process.stderr.write(`${s}\n`));
   try {
     writeFileSync(file, talosconfig, { mode: 0o600 });
-    for (const s of steps) {
-      log(`restore-etcd: ${s.what}`);
+    for (const [k, s] of steps.entries()) {
+      log(`restore-etcd [${k + 1}/${steps.length}]: ${s.what}`);
       for (let i = 0; ; i++) {
         const r = await run(['--talosconfig', file, ...s.argv]);
         if (!s.until && r.code !== 0) throw new Error(`${s.what}: talosctl exited ${r.code}`);
@@ -56,57 +58,55 @@ export async function executeRestore(steps: RestoreStep[], talosconfig: string, 
   }
 }
 
-export async function main(argv: string[], io: { stdin: () => string; out: (s: string) => void; run: Runner } = { stdin: () => readFileSync(0, 'utf8'), out: (s) => process.stdout.write(s), run: talosctlRunner }): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: 'string' }, node: { type: 'string' }, snapshot: { type: 'string' }, secrets: { type: 'string' }, state: { type: 'string' },
-      'skip-hash-check': { type: 'boolean' }, execute: { type: 'boolean' }, help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    io.out(`${USAGE}\n`);
-    return 0;
-  }
+export interface RestoreArgs extends StackArgs {
+  node?: string;
+  snapshot?: string;
+  secrets?: string;
+  state?: string;
+  skipHashCheck?: boolean;
+  execute?: boolean;
+}
+
+export async function restoreCommand(a: RestoreArgs, io: Io, g: GlobalOptions): Promise<number> {
   const problems: string[] = [];
-  const stackBad = stackOptionProblem(values.stack);
+  const stackBad = stackArgProblem(a);
   if (stackBad) problems.push(stackBad);
-  if (!values.node) problems.push('--node is missing; name the control plane to restore on (e.g. --node prod-cp-1)');
-  if (!values.snapshot) problems.push('--snapshot is missing; give the decrypted snapshot file');
-  else if (!existsSync(values.snapshot)) problems.push(`--snapshot ${values.snapshot}: no such file`);
-  if (values.execute && !values.secrets && values.state === undefined) problems.push('--execute needs the stack\'s secrets for its talosconfig (--secrets <file> or --state -)');
-  problems.push(...bundleSourceProblems(values));
+  const snapshot = a.snapshot && resolve(io.cwd, a.snapshot);
+  if (!a.node) problems.push('--node is missing; name the control plane to restore on (e.g. --node prod-cp-1)');
+  if (!snapshot) problems.push('--snapshot is missing; give the decrypted snapshot file');
+  else if (!existsSync(snapshot)) problems.push(`--snapshot ${a.snapshot}: no such file`);
+  if (a.execute && !a.secrets && a.state === undefined) problems.push('--execute needs the stack\'s secrets for its talosconfig (--secrets <file> or --state -)');
+  problems.push(...bundleSourceProblems(a));
   if (problems.length) throw new UsageError(`${problems.map((p) => `  - ${p}`).join('\n')}\n${USAGE}`);
 
-  const valid = loadStack({ stack: values.stack! });
+  const valid = loadStackArg(a, io);
+  printWarnings(valid, io);
   let steps: RestoreStep[];
   try {
-    steps = restorePlan(valid.stack, { node: values.node!, snapshot: resolve(values.snapshot!), skipHashCheck: values['skip-hash-check'] });
+    steps = restorePlan(valid.stack, { node: a.node!, snapshot: snapshot!, skipHashCheck: a.skipHashCheck });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  if (!values.execute) {
-    io.out(`${steps.map((s, i) => `${i + 1}. ${s.what}\n   talosctl --talosconfig <talosconfig> ${s.argv.join(' ')}${s.until ? `   (until it prints ${s.until.source})` : ''}`).join('\n')}\n`);
+  const json = g.output === 'json';
+  if (!a.execute) {
+    if (json) io.out(`${JSON.stringify({ stack: valid.name, node: a.node, executed: false, steps: steps.map((s) => ({ what: s.what, talosctl: s.argv, ...(s.until ? { until: s.until.source } : {}) })) }, null, 2)}\n`);
+    else io.out(`${steps.map((s, i) => `${i + 1}. ${s.what}\n   talosctl --talosconfig <talosconfig> ${s.argv.join(' ')}${s.until ? `   (until it prints ${s.until.source})` : ''}`).join('\n')}\n`);
     return 0;
   }
-  const bundle = values.state ? bundleFromState(io.stdin()) : readSecretsFile(resolve(values.secrets!));
+  const bundle = a.state ? bundleFromState(io.stdin()) : readSecretsFile(resolve(io.cwd, a.secrets!));
   const { talosconfig } = renderStack(valid, await withQuarterlyAdminClient(bundle, todayDate()));
-  await executeRestore(steps, talosconfig, io.run);
+  // with --output json stdout is the result only: talosctl's own output goes to stderr
+  const runner = io.talosctl ?? talosctlTo(json ? io.err : io.out);
+  // the steps are long (a reset reboots the node): each is said as it starts, with its number
+  await executeRestore(steps, talosconfig, runner, { log: (s) => io.err(`${s}\n`) });
+  if (json) io.out(`${JSON.stringify({ stack: valid.name, node: a.node, executed: true, steps: steps.length }, null, 2)}\n`);
   return 0;
 }
 
-export async function run(argv: string[], io?: Parameters<typeof main>[1]): Promise<number> {
-  try {
-    return await main(argv, io);
-  } catch (e) {
-    if (e instanceof StackConfigError || e instanceof UsageError || e instanceof SecretsFileError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(e as Error).message}\n`);
-      return 2;
-    }
-    process.stderr.write(`restore-etcd failed: ${(e as Error).message}\n`);
-    return 1;
-  }
+/** `npm run restore-etcd -- …` and older callers: the same as `bulwark restore-etcd …`. */
+export async function run(argv: string[], io?: { stdin: () => string; out: (s: string) => void; run?: Runner }): Promise<number> {
+  const { bulwark } = await import('./main');
+  return bulwark(['restore-etcd', ...argv], io ? { stdin: io.stdin, out: io.out, talosctl: io.run } : {});
 }
 
-if (require.main === module) run(process.argv.slice(2)).then((code) => process.exit(code));
+if (require.main === module) void run(process.argv.slice(2)).then((code) => process.exit(code));

@@ -14,6 +14,14 @@ export interface StackArgs {
   stackFile?: string;
 }
 
+/** What is wrong with --stack / --stack-file before anything is read, as one line of a problem list. */
+export function stackArgProblem(a: StackArgs): string | undefined {
+  if (a.stack && a.stackFile) return '--stack and --stack-file both given; name the stack (--stack <name>) or its file (--stack-file <path>), not both';
+  if (a.stackFile) return undefined;
+  const bad = a.stack ? stackNameProblem(a.stack) : 'is missing; name the stack (e.g. --stack prod) or give --stack-file <path>';
+  return bad ? `--stack ${bad}` : undefined;
+}
+
 export function loadStackArg(a: StackArgs, io: Io): ValidStack {
   if (!a.stack === !a.stackFile) throw new InputError('give exactly one of --stack or --stack-file (--stack <name> or --stack-file <path>)');
   if (a.stackFile) return loadStack({ stackFile: resolve(io.cwd, a.stackFile) });

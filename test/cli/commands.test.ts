@@ -104,5 +104,5 @@ test('break-glass: JSON says what was issued; every request problem at once, exi
 test('drift: its own checks through bulwark (every request problem at once, exit 2)', async () => {
   const r = await cli(['drift', '--state', 'x', '--server', 'http://plain']);
   expect(r.code).toBe(2);
-  // cli/drift.ts writes its usage errors to stderr itself
+  expect(r.err).toMatch(/--stack is missing[\s\S]*--state takes "-"[\s\S]*--server "http:\/\/plain" is not an https URL/); // more: drift-restore.test.ts
 });

@@ -31,6 +31,12 @@ test('bash: subcommands, their options, option choices, stack names and control 
   expect(complete(script, ['bulwark', 'render', '--output', 'j'])).toEqual(['json']);
   expect(complete(script, ['bulwark', 'explain', 'k8s.apiserver.always-pull'])).toEqual(['k8s.apiserver.always-pull-images']);
   expect(complete(script, ['bulwark', 'controls', '--layer', 'a'])).toEqual(['auth']);
+  expect(complete(script, ['bulwark', 'dr'])).toEqual(['drift']);
+  expect(complete(script, ['bulwark', 'rest'])).toEqual(['restore-etcd']);
+  expect(complete(script, ['bulwark', 'drift', '--no'])).toEqual(['--no-nodes']);
+  expect(complete(script, ['bulwark', 'drift', '--format', ''])).toEqual(['md', 'json']);
+  expect(complete(script, ['bulwark', 'restore-etcd', '--'])).toEqual(expect.arrayContaining(['--node', '--snapshot', '--skip-hash-check', '--execute', '--stack', '--state']));
+  expect(complete(script, ['bulwark', 'restore-etcd', '--snapshot', 'package.j'])).toEqual(['package.json']);
 });
 
 test('zsh: the same function through bashcompinit', async () => {

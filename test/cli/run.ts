@@ -1,8 +1,9 @@
 /** Runs `bulwark …` in-process with its output captured (the same program bin/bulwark.js runs). */
+import type { Talosctl } from '../../cli/io';
 import { bulwark } from '../../cli/main';
 import { REPO_ROOT } from '../../core/stack';
 
-export async function cli(args: string[], io: { cwd?: string; stdin?: string } = {}): Promise<{ code: number; out: string; err: string }> {
+export async function cli(args: string[], io: { cwd?: string; stdin?: string; talosctl?: Talosctl } = {}): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const code = await bulwark(args, {
@@ -11,6 +12,7 @@ export async function cli(args: string[], io: { cwd?: string; stdin?: string } =
     cwd: io.cwd ?? REPO_ROOT,
     tty: false,
     stdin: () => io.stdin ?? '',
+    talosctl: io.talosctl,
   });
   return { code, out, err };
 }
