@@ -6,6 +6,7 @@
  */
 import type { StackConfig } from '../config/schema';
 import type { SecretsBundle } from '../secrets/bundle';
+import { trustedCasB64 } from '../secrets/ca-rotation';
 import { DEPLOYER_USER, deployerClient } from '../secrets/deployer-client';
 
 /** A kubeconfig holding a client certificate and key (PEM strings) for the stack's endpoint. */
@@ -15,7 +16,7 @@ export function certificateKubeconfig(stack: StackConfig, secrets: SecretsBundle
   return {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': secrets.certs.k8s.crt } }],
+    clusters: [{ name, cluster: { server: stack.cluster.endpoint, 'certificate-authority-data': trustedCasB64(secrets, 'k8s') } }],
     users: [{ name: userName, user: { 'client-certificate-data': Buffer.from(client.crt).toString('base64'), 'client-key-data': Buffer.from(client.key).toString('base64') } }],
     contexts: [{ name: userName, context: { cluster: name, user: userName } }],
     'current-context': userName,
@@ -35,7 +36,7 @@ export function talosconfig(stack: StackConfig, secrets: SecretsBundle): Record<
       [stack.cluster.name]: {
         endpoints: cps,
         nodes: stack.nodes.map((n) => n.address),
-        ca: secrets.certs.os.crt,
+        ca: trustedCasB64(secrets, 'os'),
         crt: secrets.clients.talosAdmin.crt,
         key: secrets.clients.talosAdmin.key,
       },

@@ -33,6 +33,17 @@ export const secretsBundleSchema = z.strictObject({
   encryption: z
     .strictObject({ keys: z.array(z.strictObject({ name: z.string().regex(/^key\d+$/), secret: b64 })).min(1) })
     .optional(),
+  /**
+   * CA rotations under way (core/secrets/ca-rotation.ts), per CA of `certs`: `accept` holds the new CA (it issues
+   * nothing yet; nodes accept it beside `certs.<ca>`), `switch` the old CA's certificate (`certs.<ca>` is the new
+   * one and issues; nodes still accept the old). Absent: no rotation under way.
+   */
+  caRotation: z
+    .strictObject({
+      k8s: z.union([z.strictObject({ phase: z.literal('accept'), next: pair }), z.strictObject({ phase: z.literal('switch'), previous: z.strictObject({ crt: b64 }) })]).optional(),
+      os: z.union([z.strictObject({ phase: z.literal('accept'), next: pair }), z.strictObject({ phase: z.literal('switch'), previous: z.strictObject({ crt: b64 }) })]).optional(),
+    })
+    .optional(),
 });
 
 export type SecretsBundle = z.infer<typeof secretsBundleSchema>;
@@ -52,6 +63,10 @@ export function checkSecrets(raw: unknown): { bundle?: SecretsBundle; problems: 
     ['certs.etcd', parsed.data.certs.etcd], ['certs.k8s', parsed.data.certs.k8s], ['certs.k8saggregator', parsed.data.certs.k8saggregator],
     ['certs.os', parsed.data.certs.os], ['clients.talosAdmin', parsed.data.clients.talosAdmin],
   ];
+  for (const ca of ['k8s', 'os'] as const) {
+    const r = parsed.data.caRotation?.[ca];
+    if (r?.phase === 'accept') pairs.push([`caRotation.${ca}.next`, r.next]);
+  }
   for (const [path, p] of pairs) {
     try {
       const cert = new X509Certificate(fromB64(p.crt));
@@ -59,6 +74,15 @@ export function checkSecrets(raw: unknown): { bundle?: SecretsBundle; problems: 
       if (!cert.checkPrivateKey(key)) problems.push({ path: `${path}.key`, message: 'does not belong to the certificate beside it' });
     } catch (e) {
       problems.push({ path, message: `does not hold a PEM certificate and private key (${(e as Error).message})` });
+    }
+  }
+  for (const ca of ['k8s', 'os'] as const) {
+    const r = parsed.data.caRotation?.[ca];
+    if (r?.phase !== 'switch') continue;
+    try {
+      new X509Certificate(fromB64(r.previous.crt));
+    } catch (e) {
+      problems.push({ path: `caRotation.${ca}.previous.crt`, message: `does not hold a PEM certificate (${(e as Error).message})` });
     }
   }
   try {

@@ -22,9 +22,9 @@ function token(a: number, b: number): string {
   return `${part(a)}.${part(b)}`;
 }
 
-type Alg = 'ecdsa' | 'ed25519';
+export type Alg = 'ecdsa' | 'ed25519';
 
-interface KeyPair {
+export interface KeyPair {
   privatePem: string;
   crypto: webcrypto.CryptoKeyPair;
 }
@@ -57,7 +57,7 @@ function serial(): string {
   return b.toString('hex');
 }
 
-async function certificateAuthority(alg: Alg, subject: string, now: Date): Promise<{ crt: string; key: string; pair: KeyPair; cert: x509.X509Certificate }> {
+export async function certificateAuthority(alg: Alg, subject: string, now: Date): Promise<{ crt: string; key: string; pair: KeyPair; cert: x509.X509Certificate }> {
   const pair = await keyPair(alg);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),

@@ -13,13 +13,14 @@
  */
 import { stringify } from 'yaml';
 import type { SecretsBundle } from '../secrets/bundle';
+import { trustedCasB64 } from '../secrets/ca-rotation';
 
 export function scopedTalosconfig(clusterName: string, endpoint: string, node: string, secrets: SecretsBundle): string {
   return stringify(
     {
       context: clusterName,
       contexts: {
-        [clusterName]: { endpoints: [endpoint], nodes: [node], ca: secrets.certs.os.crt, crt: secrets.clients.talosAdmin.crt, key: secrets.clients.talosAdmin.key },
+        [clusterName]: { endpoints: [endpoint], nodes: [node], ca: trustedCasB64(secrets, 'os'), crt: secrets.clients.talosAdmin.crt, key: secrets.clients.talosAdmin.key },
       },
     },
     { lineWidth: 0 },

@@ -85,6 +85,8 @@ export interface Computed {
   kubernetesSecretFiles: string[];
   /** the KubeletConfiguration fields Talos refuses in extraConfig (pkg/machinery/kubelet) */
   kubeletProtectedFields: string[];
+  /** RootOSController's Talos API CA: the issuing certificate and every CA apid and trustd accept (PEM) */
+  osRoot: { issuingCA: string; acceptedCAs: string[] };
 }
 
 /** What Talos's controllers compute for a control-plane node of this config; throws with their errors if they reject it. */

@@ -6,6 +6,7 @@
  * same cluster id (re-encoded: 1.14 reads it as standard base64).
  */
 import { encryptionKeys, fromB64 } from '../../secrets/bundle';
+import { acceptedCas } from '../../secrets/ca-rotation';
 import { emitYaml } from '../yaml-emit';
 import {
   MachineInputs, machineCertSANs, apiServerExtraArgs, argsOf, diskSelectorCel, encryptionConfiguration, images, kubeletConfig, nodeLabels, nodeTaints, valuesOf,
@@ -66,6 +67,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
         type: i.node.role,
         token: s.trustdinfo.token,
         ca: { crt: s.certs.os.crt, key: cp ? s.certs.os.key : '' },
+        ...(acceptedCas(s, 'os').length ? { acceptedCAs: acceptedCas(s, 'os').map((crt) => ({ crt })) } : {}),
         certSANs,
         features: { diskQuotaSupport: true },
       },
@@ -106,7 +108,11 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
       defaultRuntimeSeccompProfileEnabled: i.machine.defaultRuntimeSeccomp,
     }),
     doc('KubeNetworkConfig', { dnsDomain: i.stack.cluster.dnsDomain, podSubnets: i.stack.cluster.podSubnets, serviceSubnets: i.stack.cluster.serviceSubnets }),
-    doc('KubeAPIServerCAConfig', cp ? { issuingCA: { cert: fromB64(s.certs.k8s.crt), key: fromB64(s.certs.k8s.key) } } : { acceptedCAs: [fromB64(s.certs.k8s.crt)] }),
+    // Talos adds the issuing CA to the accepted ones itself; a worker has none, so it lists the current one first
+    doc('KubeAPIServerCAConfig', {
+      ...(cp ? { issuingCA: { cert: fromB64(s.certs.k8s.crt), key: fromB64(s.certs.k8s.key) } } : {}),
+      ...(!cp || acceptedCas(s, 'k8s').length ? { acceptedCAs: [...(cp ? [] : [s.certs.k8s.crt]), ...acceptedCas(s, 'k8s')].map(fromB64) } : {}),
+    }),
     doc('KubePrismConfig', { port: 7445 }),
   ];
   if (!cp) return docs;

@@ -9,6 +9,7 @@
  * 1.13 the health endpoints need authentication too (stricter than 1.14).
  */
 import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
+import { RotatedCa, acceptedCas } from '../../secrets/ca-rotation';
 import {
   MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
@@ -40,6 +41,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     type: i.node.role,
     token: s.trustdinfo.token,
     ca: { crt: s.certs.os.crt, key: cp ? s.certs.os.key : '' },
+    ...acceptedCaField(s, 'os'),
     certSANs,
     kubelet: {
       image: img.kubelet,
@@ -86,6 +88,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     },
     token: s.secrets.bootstraptoken,
     ca: { crt: s.certs.k8s.crt, key: cp ? s.certs.k8s.key : '' },
+    ...acceptedCaField(s, 'k8s'),
     proxy: { image: img.proxy, ...(i.controlPlane.kubeProxyArgs.size ? { extraArgs: argsOf(i.controlPlane.kubeProxyArgs) } : {}) },
     discovery: v1alpha1Discovery(i.stack),
   };
@@ -123,6 +126,12 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
     ...(i.machine.kubespan ? [{ apiVersion: 'v1alpha1', kind: 'KubeSpanConfig', enabled: true, advertiseKubernetesNetworks: false, allowDownPeerBypass: false }] : []),
     ...(cp && i.stack.cluster.vip ? [{ apiVersion: 'v1alpha1', kind: 'Layer2VIPConfig', name: i.stack.cluster.vip.address, link: i.stack.cluster.vip.link }] : []),
   ];
+}
+
+/** During a CA rotation, the other CA nodes accept (core/secrets/ca-rotation.ts): a list of {crt} in Talos's Go type. */
+function acceptedCaField(s: MachineInputs['secrets'], ca: RotatedCa): { acceptedCAs?: { crt: string }[] } {
+  const accepted = acceptedCas(s, ca);
+  return accepted.length ? { acceptedCAs: accepted.map((crt) => ({ crt })) } : {};
 }
 
 /** 1.13 keeps Talos's --anonymous-auth=false; the two cannot be combined. */

@@ -53,6 +53,7 @@ import (
 	"github.com/siderolabs/talos/pkg/machinery/resources/k8s"
 	"github.com/siderolabs/talos/pkg/machinery/resources/network"
 	runtimeres "github.com/siderolabs/talos/pkg/machinery/resources/runtime"
+	"github.com/siderolabs/talos/pkg/machinery/resources/secrets"
 	timeres "github.com/siderolabs/talos/pkg/machinery/resources/time"
 	"github.com/siderolabs/talos/pkg/machinery/resources/v1alpha1"
 )
@@ -72,6 +73,14 @@ type output struct {
 	KubernetesSecretFiles []string `json:"kubernetesSecretFiles"`
 	// KubeletProtectedFields are the KubeletConfiguration fields the kubelet spec controller refuses in extraConfig.
 	KubeletProtectedFields []string `json:"kubeletProtectedFields"`
+	// OSRoot is what RootOSController makes of the Talos API CA: the certificates apid and trustd accept client
+	// certificates from, and the issuing CA's certificate (certificates are public; the key is never printed).
+	OSRoot *osRoot `json:"osRoot"`
+}
+
+type osRoot struct {
+	IssuingCA   string   `json:"issuingCA"`
+	AcceptedCAs []string `json:"acceptedCAs"`
 }
 
 type etcdOut struct {
@@ -191,7 +200,7 @@ func collect(ctx context.Context, st state.State, logs *observer.ObservedLogs) (
 			last, stableSince = string(b), time.Now()
 		}
 		ready := out.StaticPods[k8s.APIServerID] != nil && out.Kubelet != nil && len(out.Manifests) > 0 && len(out.Files) > 0 &&
-			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0 && len(out.KernelParams) > 0 && len(out.KubernetesSecretFiles) > 0
+			out.Etcd != nil && len(out.Etcd.PKIFiles) > 0 && len(out.KernelParams) > 0 && len(out.KubernetesSecretFiles) > 0 && out.OSRoot != nil
 		if ready && time.Since(stableSince) > 300*time.Millisecond {
 			return out, nil
 		}
@@ -283,6 +292,9 @@ func snapshot(ctx context.Context, st state.State) (*output, error) {
 	if out.KubernetesSecretFiles, err = kubernetesSecretFiles(ctx, st); err != nil {
 		return nil, err
 	}
+	if out.OSRoot, err = osRootSnapshot(ctx, st); err != nil {
+		return nil, err
+	}
 	if len(out.StaticPods) > 0 {
 		files, err := k8sctrl.BulwarkConfigFiles(ctx, st)
 		if err != nil && !state.IsNotFoundError(err) {
@@ -311,6 +323,7 @@ func etcdControllers() []controller.Controller {
 		&secretsctrl.KubernetesController{},
 		&k8sctrl.RenderSecretsStaticPodController{},
 		secretsctrl.NewRootEtcdController(),
+		secretsctrl.NewRootOSController(),
 		&secretsctrl.EtcdController{},
 		etcdctrl.NewConfigController(),
 		&etcdctrl.SpecController{},
@@ -396,6 +409,24 @@ func kubernetesSecretFiles(ctx context.Context, st state.State) ([]string, error
 		return err
 	})
 	return files, err
+}
+
+// osRootSnapshot is the OS root secrets' certificates once RootOSController has made them.
+func osRootSnapshot(ctx context.Context, st state.State) (*osRoot, error) {
+	res, err := safe.StateGetByID[*secrets.OSRoot](ctx, st, secrets.OSRootID)
+	if state.IsNotFoundError(err) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	out := &osRoot{AcceptedCAs: []string{}}
+	if ca := res.TypedSpec().IssuingCA; ca != nil {
+		out.IssuingCA = string(ca.Crt)
+	}
+	for _, ca := range res.TypedSpec().AcceptedCAs {
+		out.AcceptedCAs = append(out.AcceptedCAs, string(ca.Crt))
+	}
+	return out, nil
 }
 
 // secretRE matches the key material of an encryption config: never printed (the key names stay).

@@ -1,0 +1,97 @@
+/**
+ * Rotating the Kubernetes CA (certs.k8s) or the Talos API CA (certs.os) in place, in the three phases of Talos's
+ * own `talosctl rotate-ca` (pkg/rotate/pki): `accept` generates the new CA and every node accepts it beside the
+ * old one (machine.acceptedCAs / cluster.acceptedCAs, KubeAPIServerCAConfig.acceptedCAs), the old one still
+ * issues; `switch` makes the new CA the issuing one and keeps accepting the old; `drop` stops accepting the old.
+ * The bundle records the phase (bundle.ts `caRotation`); `advanceCaRotation` is the one way to move it, from the
+ * stack key `bulwark:caRotation` (components/secrets.ts) or `bulwark rotate-ca` on a secrets file.
+ */
+import { X509Certificate } from 'node:crypto';
+import type { SecretsBundle } from './bundle';
+import { fromB64, toB64 } from './bundle';
+
+export type RotatedCa = 'k8s' | 'os';
+export type CaPhase = 'accept' | 'switch' | 'drop';
+export const CA_PHASES: readonly CaPhase[] = ['accept', 'switch', 'drop'];
+/** How the stack key and the command name each CA. */
+export const CA_KEYS: Record<RotatedCa, 'kubernetes' | 'talos'> = { k8s: 'kubernetes', os: 'talos' };
+export const CA_TITLES: Record<RotatedCa, string> = { k8s: 'Kubernetes CA', os: 'Talos API CA' };
+/** What each CA is generated as (generate.ts): the same algorithm and subject as the first one. */
+const CA_KINDS: Record<RotatedCa, { alg: 'ecdsa' | 'ed25519'; subject: string }> = {
+  k8s: { alg: 'ecdsa', subject: 'O=kubernetes' },
+  os: { alg: 'ed25519', subject: 'O=talos' },
+};
+
+/** The phase the bundle is in for `ca`: 'none' when no rotation is under way. */
+export function caPhase(b: SecretsBundle, ca: RotatedCa): 'none' | 'accept' | 'switch' {
+  return b.caRotation?.[ca]?.phase ?? 'none';
+}
+
+/** Base64 PEMs of the CAs nodes accept for `ca` beside the issuing one (certs.<ca>). */
+export function acceptedCas(b: SecretsBundle, ca: RotatedCa): string[] {
+  const r = b.caRotation?.[ca];
+  if (!r) return [];
+  return [r.phase === 'accept' ? r.next.crt : r.previous.crt];
+}
+
+/** What a client trusts for `ca` (a kubeconfig's certificate-authority-data, a talosconfig's ca): base64 of every accepted PEM. */
+export function trustedCasB64(b: SecretsBundle, ca: RotatedCa): string {
+  const rest = acceptedCas(b, ca);
+  if (!rest.length) return b.certs[ca].crt;
+  return toB64([b.certs[ca].crt, ...rest].map((c) => `${fromB64(c).trim()}\n`).join(''));
+}
+
+/**
+ * What moving `ca` to `target` does from the bundle's phase: nothing (already there, or `drop` with no rotation
+ * under way: done), a step, or a refusal with the reason and the phase that would be right.
+ */
+export function rotationStep(b: SecretsBundle, ca: RotatedCa, target: CaPhase | undefined): { step: 'none' | 'advance' } | { refused: string } {
+  const now = caPhase(b, ca);
+  if (target === undefined || (now === 'none' && target === 'drop') || now === target) return { step: 'none' };
+  const next = { none: 'accept', accept: 'switch', switch: 'drop' }[now];
+  if (target === next) return { step: 'advance' };
+  return { refused: `is "${target}", but the ${CA_TITLES[ca]} is ${now === 'none' ? 'not being rotated' : `in phase "${now}"`}: the next phase is "${next}" (phases go accept, switch, drop, one \`pulumi up\` each)` };
+}
+
+/** A new CA as generate.ts makes them (loaded lazily: it pulls in the x509 library). */
+async function newCa(ca: RotatedCa, now: Date): Promise<{ crt: string; key: string }> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { certificateAuthority } = require('./generate') as typeof import('./generate');
+  const made = await certificateAuthority(CA_KINDS[ca].alg, CA_KINDS[ca].subject, now);
+  return { crt: toB64(made.crt), key: toB64(made.key) };
+}
+
+/** The bundle with `ca` moved to `target` (unchanged when there is nothing to do); throws on a refused move. */
+export async function advanceCaRotation(b: SecretsBundle, ca: RotatedCa, target: CaPhase | undefined, now = new Date()): Promise<SecretsBundle> {
+  const s = rotationStep(b, ca, target);
+  if ('refused' in s) throw new Error(`${CA_KEYS[ca]} ${s.refused}`);
+  if (s.step === 'none') return b;
+  const r = b.caRotation?.[ca];
+  const others = Object.fromEntries(Object.entries(b.caRotation ?? {}).filter(([k]) => k !== ca));
+  const withRotation = (rec: NonNullable<SecretsBundle['caRotation']>[RotatedCa] | undefined, certs = b.certs): SecretsBundle => {
+    const rotation = { ...others, ...(rec ? { [ca]: rec } : {}) };
+    const { caRotation: _old, ...rest } = b;
+    void _old;
+    return { ...rest, certs, ...(Object.keys(rotation).length ? { caRotation: rotation } : {}) };
+  };
+  if (!r) return withRotation({ phase: 'accept', next: await newCa(ca, now) });
+  // the old CA's key goes with the switch: after it nothing is issued from the old CA again
+  if (r.phase === 'accept') return withRotation({ phase: 'switch', previous: { crt: b.certs[ca].crt } }, { ...b.certs, [ca]: r.next });
+  return withRotation(undefined);
+}
+
+/** Each CA's age from its notBefore, and where its rotation stands: for the posture report. */
+export interface CaAge {
+  ca: RotatedCa;
+  title: string;
+  notBefore: string;
+  ageDays: number;
+  phase: 'none' | 'accept' | 'switch';
+}
+
+export function caAges(b: SecretsBundle, now: Date): CaAge[] {
+  return (['k8s', 'os'] as const).map((ca) => {
+    const notBefore = new Date(new X509Certificate(fromB64(b.certs[ca].crt)).validFrom);
+    return { ca, title: CA_TITLES[ca], notBefore: notBefore.toISOString().slice(0, 10), ageDays: Math.floor((now.getTime() - notBefore.getTime()) / 86400_000), phase: caPhase(b, ca) };
+  });
+}
