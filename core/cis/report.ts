@@ -17,6 +17,8 @@ export interface CisRow {
   verdict: CisVerdict;
   detail: string;
   reason?: string;
+  /** The config patches that changed this result (core/cis/patched.ts); the reason says how. */
+  patches?: string[];
 }
 
 const FILE_CHECKS =
@@ -48,20 +50,23 @@ export function evidence(id: string, apiServerCmdline: string, contract: string,
 }
 
 export function cisRows(checks: CisCheck[], model: ProcessModel, decisions: ControlDecision[], contract: string): CisRow[] {
-  return checks.map((check) => {
-    const r: CisResult = evaluateCheck(check, model);
-    const row: CisRow = { id: r.id, text: r.text, target: check.target, verdict: r.outcome === 'pass' ? 'pass' : r.outcome, detail: r.detail };
-    if (r.outcome === 'pass' || r.outcome === 'manual') return row;
-    const ev = evidence(check.id, model.cmdlines.apiserver, contract, model.kubeletConfig);
-    if (ev) return { ...row, verdict: 'pass-by-evidence', reason: ev };
-    const ex = talosException(check.id);
-    if (ex) return { ...row, verdict: 'talos-exception', reason: ex };
-    if (r.outcome === 'fail') {
-      const waived = decisions.find((d) => d.status.state === 'waived' && d.control.references.cis?.includes(check.id));
-      if (waived && waived.status.state === 'waived') return { ...row, verdict: 'waived', reason: `${waived.control.id} waived by ${waived.status.by}: ${waived.status.reason}` };
-    }
-    return row;
-  });
+  return checks.map((check) => cisRow(check, model, decisions, contract));
+}
+
+/** One check's row on one node's processes. */
+export function cisRow(check: CisCheck, model: ProcessModel, decisions: ControlDecision[], contract: string): CisRow {
+  const r: CisResult = evaluateCheck(check, model);
+  const row: CisRow = { id: r.id, text: r.text, target: check.target, verdict: r.outcome === 'pass' ? 'pass' : r.outcome, detail: r.detail };
+  if (r.outcome === 'pass' || r.outcome === 'manual') return row;
+  const ev = evidence(check.id, model.cmdlines.apiserver, contract, model.kubeletConfig);
+  if (ev) return { ...row, verdict: 'pass-by-evidence', reason: ev };
+  const ex = talosException(check.id);
+  if (ex) return { ...row, verdict: 'talos-exception', reason: ex };
+  if (r.outcome === 'fail') {
+    const waived = decisions.find((d) => d.status.state === 'waived' && d.control.references.cis?.includes(check.id));
+    if (waived && waived.status.state === 'waived') return { ...row, verdict: 'waived', reason: `${waived.control.id} waived by ${waived.status.by}: ${waived.status.reason}` };
+  }
+  return row;
 }
 
 export function cisCounts(rows: CisRow[]): Record<CisVerdict, number> {

@@ -5,8 +5,8 @@
 import { stringify } from 'yaml';
 import { authenticationConfiguration } from '../auth/authentication';
 import type { CisCheck } from '../cis/definitions';
-import { componentFlags, processModel } from '../cis/model';
-import { cisRows } from '../cis/report';
+import { type CisNode, cisNode, patchedCisRows } from '../cis/patched';
+import type { CisRow } from '../cis/report';
 import type { ValidStack } from '../config/validate';
 import { CATALOGUE } from '../controls/catalogue';
 import { ControlDecision, controlContext, decideControls } from '../controls/resolve';
@@ -14,7 +14,6 @@ import type { Control } from '../controls/types';
 import { PostureReport, VerificationResults, buildPosture, verificationFor } from '../posture/report';
 import { postureFiles } from '../posture/formats';
 import type { SecretsBundle } from '../secrets/bundle';
-import { trustedCasB64 } from '../secrets/ca-rotation';
 import { talosconfig, userKubeconfig } from './clients';
 import { K8sObject, sortObjects } from './k8s';
 import { MachineInputs } from './machine/inputs';
@@ -101,6 +100,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const schematics = new Map<string, string>();
   const schematicCache = new Map<string, { id: string; s: Schematic }>();
   const needles = opts.configPreview ? secretNeedles(secrets) : [];
+  const cisNodes: CisNode[] = [];
   const nodes: RenderedNode[] = stack.nodes.map((node) => {
     const machine = plan.machine(node);
     // the controls' kernel arguments and extensions, then the stack's own choices (conflicts are problems)
@@ -118,7 +118,14 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     const inputs: MachineInputs = {
       stack, node, machine, controlPlane: plan.controlPlane, secrets, talosLine: ctx.talosLine, installerImage: installer, authentication, controlPlaneSchedulable,
     };
-    const docs = patcher.apply(node, stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml));
+    const unpatched = stack.cluster.contract === '1.14' ? renderMultiDoc(inputs) : renderV1Alpha1(inputs, toYaml);
+    const docs = patcher.apply(node, unpatched);
+    // the components as the patched config runs them, for the posture's CIS table (core/cis/patched.ts)
+    if (!stack.existingCluster) {
+      const c = cisNode(v, ctx.talosLine, node, unpatched, docs);
+      cisNodes.push(c.node);
+      schematicProblems.push(...c.problems);
+    }
     return {
       name: node.name, role: node.role, address: node.address, schematicId: sch.id, installer,
       bootMedia: bootMedia(stack.imageFactory, sch.id, stack.cluster.talosVersion, machine.secureboot), config: toYamlDocs(docs, yaml),
@@ -131,20 +138,16 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const tenantObjects = new Map<string, K8sObject[]>();
   for (const t of stack.tenants) tenantObjects.set(t.name, sortObjects(plan.tenantObjects.filter((o) => o.tenant === t.name).map((o) => o.object)));
 
-  let cis: { rows?: ReturnType<typeof cisRows>; source?: string; reason?: string } = {};
+  let cis: { rows?: CisRow[]; source?: string; reason?: string } = {};
   // In existing-cluster mode Bulwark sets no component flag, so an evaluation of its own flags
   // would say nothing about the cluster: run kube-bench there instead.
   if (stack.existingCluster) cis = { reason: 'existing-cluster mode: Bulwark does not set this cluster\'s component flags; run kube-bench on its nodes.' };
-  else if (opts.cis) {
-    const firstCp = stack.nodes.find((n) => n.role === 'controlplane') ?? stack.nodes[0];
-    const model = processModel(componentFlags(stack, plan, ctx.talosLine, firstCp), 'secretbox');
-    cis = { rows: cisRows(opts.cis.checks, model, decisions, stack.cluster.contract), source: opts.cis.source };
-  }
+  else if (opts.cis) cis = { rows: patchedCisRows(v, ctx.talosLine, opts.cis.checks, cisNodes, decisions), source: opts.cis.source };
   const posture = buildPosture(
     v, patchedDecisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
     verificationFor(opts.verification, v.name),
   );
-  const kc = userKubeconfig(stack, trustedCasB64(secrets, 'k8s'));
+  const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
   return {
     name: v.name,
     nodes,
