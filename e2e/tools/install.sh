@@ -443,7 +443,11 @@ run_job() {
   esac
   local x; for x in "${SUMMARY[@]:-}"; do [ -z "$x" ] || printf '%s\n' "$x" >>"$RUN/summary"; done
   printf '%s\n' "${FAILED[@]:-}" >"$RUN/$1.failed"
+  times >"$RUN/$1.times" # line 2: the CPU of everything the job waited for (its builds)
   [ ${#FAILED[@]} -eq 0 ]
+}
+job_cpu() { # job -> CPU seconds (user+sys) of its processes, from `times`
+  awk 'NR==2 { t=0; for (i=1;i<=2;i++) { split($i, a, "m"); t += a[1]*60 + a[2] } printf "%d", t }' "$RUN/$1.times" 2>/dev/null || echo "?"
 }
 
 # longest first (cold CPU, e2e/tools/README.md), so the two lanes end close together; none depends on another
@@ -477,7 +481,7 @@ while [ ${#JOB_OF[@]} -gt 0 ]; do
   set +e; wait -n -p pid; rc=$?; set -e
   j="${JOB_OF[$pid]}"; unset "JOB_OF[$pid]"; ENDED=$(( ENDED + 1 ))
   secs=$(( $(now) - JOB_T0[$j] ))
-  if [ $rc -eq 0 ]; then log "[${JOB_K[$j]}/$N] $j: done in ${secs}s ($ENDED of $N ended, +$(( $(now) - T_ALL ))s)"
+  if [ $rc -eq 0 ]; then log "[${JOB_K[$j]}/$N] $j: done in ${secs}s, $(job_cpu "$j") CPU-s ($ENDED of $N ended, +$(( $(now) - T_ALL ))s)"
   else err "[${JOB_K[$j]}/$N] $j: FAILED after ${secs}s ($ENDED of $N ended, +$(( $(now) - T_ALL ))s)"; fi
   sed 's/^/    /' "$RUN/$j.out"
   if [ $rc -ne 0 ]; then
