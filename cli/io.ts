@@ -63,9 +63,56 @@ export function reportError(e: unknown, io: Io, g: Pick<GlobalOptions, 'output'>
   return input ? EXIT.invalid : EXIT.failed;
 }
 
-/** Progress on stderr: shown with --progress, or on a terminal unless --quiet or --output json. */
-export function progress(io: Io, g: GlobalOptions): (step: string) => void {
-  const on = g.progress || (io.tty && !g.quiet && g.output !== 'json');
-  const start = Date.now();
-  return on ? (step) => io.err(`[bulwark ${((Date.now() - start) / 1000).toFixed(1)}s] ${step}\n`) : () => undefined;
+/** A progress reporter: `step(what)` says a stage starts; `step.count(what, done, total)` how far a long one is. */
+export interface Progress {
+  (step: string): void;
+  count(what: string, done: number, total: number): void;
+}
+
+/** A counted stage this long, at least, is said off a terminal (shorter ones would only add noise to logs). */
+export const SLOW_MS = 1000;
+
+/**
+ * Progress on stderr, never on stdout (results there stay the same bytes for the same input).
+ * Steps: with --progress, or on a terminal unless --quiet or --output json. Counted stages (each
+ * node of a render): on a terminal one line rewritten in place; off it, once the stage has taken
+ * SLOW_MS, a line per tenth, also without --progress (a long render in a CI log does not look hung)
+ * but never with --quiet or --output json.
+ */
+export function progress(io: Io, g: GlobalOptions): Progress {
+  const on = !!g.progress || (io.tty && !g.quiet && g.output !== 'json');
+  const slowToo = !g.quiet && g.output !== 'json';
+  const ms = () => io.now().getTime();
+  const t0 = ms();
+  const stamp = () => `[bulwark ${((ms() - t0) / 1000).toFixed(1)}s]`;
+  let open = false; // a rewritten terminal line awaits its newline
+  let counted: { what: string; since: number; lastTenth: number; lastDraw: number } | undefined;
+  const endLine = () => {
+    if (open) io.err('\n');
+    open = false;
+  };
+  const step = ((what: string) => {
+    if (!on) return;
+    endLine();
+    io.err(`${stamp()} ${what}\n`);
+  }) as Progress;
+  step.count = (what, done, total) => {
+    if (!on && !slowToo) return;
+    const now = ms();
+    if (counted?.what !== what) counted = { what, since: now, lastTenth: 0, lastDraw: -Infinity };
+    const last = done >= total;
+    if (on && io.tty) {
+      if (!last && now - counted.lastDraw < 100) return; // redraw at most ten times a second
+      counted.lastDraw = now;
+      io.err(`\r${stamp()} ${what} ${done}/${total}\x1b[K`);
+      open = true;
+      if (last) endLine();
+      return;
+    }
+    const tenth = total ? Math.floor((done * 10) / total) : 10;
+    if (tenth === counted.lastTenth || now - counted.since < SLOW_MS) return;
+    counted.lastTenth = tenth;
+    io.err(`${stamp()} ${what} ${done}/${total}\n`);
+  };
+  return step;
 }

@@ -40,6 +40,8 @@ export interface DiffRequest {
   cis?: PostureOptions['cis'] | null;
   /** YYYY-MM-DD; default BULWARK_TODAY or the date. */
   today?: string;
+  /** Progress: stacks rendered so far of both sides' total (called before each, and once at the end). */
+  onStack?: (done: number, total: number) => void;
 }
 
 export async function postureDiff(req: DiffRequest): Promise<PostureDiff> {
@@ -59,8 +61,12 @@ export async function postureDiff(req: DiffRequest): Promise<PostureDiff> {
       const dir = findDefinitions(REPO_ROOT);
       cis = dir ? { checks: loadDefinitions(dir), source: dir } : undefined;
     }
-    const opts: PostureOptions = { secrets: req.secrets ?? (await generateSecrets()), cis, today: req.today };
-    return diffPosture(postureSides(base, stacks, opts), postureSides(head, stacks, opts), req.labels ?? { base: base.label, head: head.label }, stacks);
+    const total = stacks.filter((s) => base.stacks.includes(s)).length + stacks.filter((s) => head.stacks.includes(s)).length;
+    let done = 0;
+    const opts: PostureOptions = { secrets: req.secrets ?? (await generateSecrets()), cis, today: req.today, onStack: () => req.onStack?.(done++, total) };
+    const sides = [postureSides(base, stacks, opts), postureSides(head, stacks, opts)] as const;
+    req.onStack?.(total, total);
+    return diffPosture(sides[0], sides[1], req.labels ?? { base: base.label, head: head.label }, stacks);
   } finally {
     for (const c of opened) c.close();
   }
@@ -90,6 +96,7 @@ export async function diffCommand(a: DiffArgs, io: Io, g: GlobalOptions): Promis
     stacks: a.stack ? [...new Set(a.stack)] : undefined,
     repo: a.repo && resolve(io.cwd, a.repo),
     secrets: a.secrets ? readSecretsFile(resolve(io.cwd, a.secrets)) : undefined,
+    onStack: (done, total) => step.count('stacks rendered (both sides)', done, total),
   });
   io.out(format === 'json' ? `${JSON.stringify(diff, null, 2)}\n` : postureDiffMarkdown(diff));
   if (!a.failOn) return EXIT.ok;

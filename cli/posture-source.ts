@@ -114,6 +114,8 @@ export interface PostureOptions {
   secrets: SecretsBundle;
   cis?: { checks: CisCheck[]; source: string };
   today?: string;
+  /** Called before each stack is rendered (progress). */
+  onStack?: (stack: string) => void;
 }
 
 /** One stack's posture in a checkout, or why it does not render (never throws). */
@@ -138,6 +140,9 @@ export function postureSide(root: string, stack: string, opts: PostureOptions): 
 
 export function postureSides(c: Checkout, stacks: string[], opts: PostureOptions): Map<string, StackSide> {
   const out = new Map<string, StackSide>();
-  for (const s of stacks) if (c.stacks.includes(s)) out.set(s, postureSide(c.root, s, opts));
+  for (const s of stacks) if (c.stacks.includes(s)) {
+    opts.onStack?.(s);
+    out.set(s, postureSide(c.root, s, opts));
+  }
   return out;
 }

@@ -15,7 +15,7 @@ import { renderStack } from '../core/render/index';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { generateSecrets } from '../core/secrets/generate';
 import { REPO_ROOT } from '../core/stack';
-import { GlobalOptions, InputError, Io } from './io';
+import { GlobalOptions, InputError, Io, progress } from './io';
 import { readSecretsFile } from './secrets-file';
 import { StackArgs, loadStackArg, printWarnings } from './stack-arg';
 
@@ -42,11 +42,14 @@ export async function postureCommand(a: PostureArgs, io: Io, g: GlobalOptions): 
   printWarnings(valid, io);
   const secrets = await postureSecrets(a.secrets && resolve(io.cwd, a.secrets), join(resolve(io.cwd, a.out ?? 'out'), valid.name, 'secrets.yaml'));
   const defsDir = findDefinitions(REPO_ROOT);
-  const { posture } = renderStack(valid, secrets, {
+  const step = progress(io, g);
+  const { posture, nodes } = renderStack(valid, secrets, {
     ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
     // the end-to-end suite's results (out/e2e/results.json), if it has run here
     verification: loadVerification(REPO_ROOT),
+    onNode: (i, n) => step.count('nodes rendered', i, n),
   });
+  step.count('nodes rendered', nodes.length, nodes.length);
   if (!isPostureFormat(format)) throw new UsageError(`--format is "${format}"; it must be one of ${POSTURE_FORMATS.join(', ')}`);
   io.out(renderPosture(posture, format));
   return 0;

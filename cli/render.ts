@@ -39,7 +39,9 @@ export async function renderCommand(a: RenderArgs, io: Io, g: GlobalOptions): Pr
   const rendered = renderStack(valid, clients, {
     ...(defsDir ? { cis: { checks: loadDefinitions(defsDir), source: defsDir } } : {}),
     verification: loadVerification(REPO_ROOT),
+    onNode: (i, n) => step.count('nodes rendered', i, n),
   });
+  step.count('nodes rendered', rendered.nodes.length, rendered.nodes.length);
 
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
   rmSync(tmp, { recursive: true, force: true }); // a link there is removed, never followed
