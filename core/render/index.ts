@@ -83,6 +83,8 @@ export interface RenderOptions {
   verification?: VerificationResults;
   /** Also give each node its configuration preview (the program's placeholder render: what `pulumi preview --diff` shows). */
   configPreview?: boolean;
+  /** Called before each node is rendered (index, count, name): the CLI's progress for stacks of many nodes. */
+  onNode?: (index: number, total: number, name: string) => void;
 }
 
 export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderOptions = {}): RenderedStack {
@@ -101,7 +103,8 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
   const schematicCache = new Map<string, { id: string; s: Schematic }>();
   const needles = opts.configPreview ? secretNeedles(secrets) : [];
   const cisNodes: CisNode[] = [];
-  const nodes: RenderedNode[] = stack.nodes.map((node) => {
+  const nodes: RenderedNode[] = stack.nodes.map((node, i) => {
+    opts.onNode?.(i, stack.nodes.length, node.name);
     const machine = plan.machine(node);
     // the controls' kernel arguments and extensions, then the stack's own choices (conflicts are problems)
     const { kernelArgs, extensions, problems } = nodeSchematic(stack, node, machine);
