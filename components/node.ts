@@ -7,13 +7,21 @@
  *                  so it ignores changes to its stdin, and its update command (a new address,
  *                  a new script) applies nothing: never the maintenance API again.
  *   <node>-reset   (operations.resetOnDestroy) `talosctl reset` when the node leaves the stack
- *                  or the stack is destroyed; control planes last, one at a time.
+ *                  or the stack is destroyed; control planes last, one at a time. A node in
+ *                  operations.deadNodes is not reset (its API does not answer).
+ *   <node>-etcd-member  control planes only: the node's etcd membership (core/talos/etcd-commands.ts).
+ *                  When the node leaves the stack, `talosctl etcd leave` on it BEFORE its reset
+ *                  (it depends on the reset, and Pulumi deletes a resource before what it
+ *                  depends on); for a dead node, removal through a healthy peer as soon as it
+ *                  is marked. Chained control plane after control plane like the resets, so a
+ *                  destroy takes members out one at a time and the first control plane last.
  *
  * <node>-apply depends on nothing but the cluster secrets: first provision configures every
  * node at once.
  */
 import * as pulumi from '@pulumi/pulumi';
 import { authenticatedStdin, provisionCommand, resetCommand } from '../core/talos/commands';
+import { etcdMemberCommand } from '../core/talos/etcd-commands';
 import { LocalCommand, commandArgs } from './command';
 
 export interface TalosNodeArgs {
@@ -38,12 +46,20 @@ export interface TalosNodeArgs {
   talosconfig: pulumi.Input<string>;
   /** Reset on removal/destroy; `dependsOn` are the resets that must be destroyed after this one. */
   reset?: { graceful: boolean; dependsOn: pulumi.Resource[] };
+  /** operations.deadNodes names it: never contacted (no reset; its etcd member is removed through `etcd.peer`). */
+  dead?: boolean;
+  /**
+   * Control planes: the etcd member's hostname (Talos names members by it), the previous control plane's
+   * etcd-member command (left after this one on destroy) and, when dead, the healthy peer and its talosconfig.
+   */
+  etcd?: { hostname: string; after?: pulumi.Resource; peer?: { address: string; talosconfig: pulumi.Input<string> } };
 }
 
 export class TalosNode extends pulumi.ComponentResource {
   readonly args: TalosNodeArgs;
   readonly apply: LocalCommand;
   readonly reset?: LocalCommand;
+  readonly etcdMember?: LocalCommand;
 
   constructor(name: string, args: TalosNodeArgs, opts: pulumi.ComponentResourceOptions = {}) {
     super('bulwark:talos:Node', name, nodeInputs(args), opts);
@@ -56,9 +72,21 @@ export class TalosNode extends pulumi.ComponentResource {
     if (args.reset)
       this.reset = new LocalCommand(
         `${args.name}-reset`,
-        commandArgs(resetCommand({ address: args.address, graceful: args.reset.graceful }), { stdin: authOnly(args.talosconfig), logging: 'stderr' }),
+        commandArgs(resetCommand({ address: args.address, graceful: args.reset.graceful, dead: args.dead }), { stdin: authOnly(args.talosconfig), logging: 'stderr' }),
         { parent: this, dependsOn: [this.apply, ...args.reset.dependsOn] },
       );
+    if (args.etcd) {
+      const peer = args.dead ? args.etcd.peer : undefined;
+      if (args.dead && !peer) throw new Error(`control plane ${args.name} is dead but no healthy peer was given`);
+      this.etcdMember = new LocalCommand(
+        `${args.name}-etcd-member`,
+        commandArgs(etcdMemberCommand({ address: args.address, hostname: args.etcd.hostname, dead: peer ? { peer: peer.address } : undefined }), {
+          stdin: authOnly(peer ? peer.talosconfig : args.talosconfig),
+          logging: 'stderr',
+        }),
+        { parent: this, dependsOn: [this.apply, ...(this.reset ? [this.reset] : []), ...(args.etcd.after ? [args.etcd.after] : [])] },
+      );
+    }
     this.registerOutputs({ address: args.address, role: args.role, installer: args.installer });
   }
 }

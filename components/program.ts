@@ -16,6 +16,10 @@ import { CATALOGUE } from '../core/controls/catalogue';
 import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
 import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
+import { dutyHolder, liveNodes } from '../core/ops/membership';
+import { Member, membersOf } from '../core/config/membership';
+import { hostnameOf } from '../core/render/machine/network';
+import type { MachineInputs } from '../core/render/machine/inputs';
 import { deployerKubeconfig, userKubeconfig } from '../core/render/clients';
 import { cniRelease } from '../core/render/cni';
 import { RenderedStack, renderStack, toYaml } from '../core/render/index';
@@ -32,6 +36,7 @@ import { Schematics } from './factory';
 import { TalosNode } from './node';
 import { withoutPromiseStacks } from './registration';
 import { Rollout, RolloutNode } from './rollout';
+import { checkMembership, previousMembership } from './membership';
 import { ClusterSecrets } from './secrets';
 
 export interface NodeOutput {
@@ -56,6 +61,8 @@ export interface BulwarkOutputs {
   posture: { profile: string; enforced: number; depends: number; notApplied: number; waived: number; notRequired: number; notApplicable: number };
   /** Per node: role, address, installer image, schematic and boot media. */
   nodes: Record<string, NodeOutput>;
+  /** The control planes this run leaves (name, address, dead): what the next run checks its edit against (components/membership.ts). */
+  controlPlanes?: Member[];
 }
 
 export async function bulwarkProgram(): Promise<BulwarkOutputs> {
@@ -75,12 +82,16 @@ export async function bulwarkProgram(): Promise<BulwarkOutputs> {
     posture: { profile: plan.posture.profile, ...plan.posture.summary },
     nodes: Object.fromEntries(plan.nodes.map((n) => [n.name, { role: n.role, address: n.address, installer: n.installer, schematic: n.schematicId, bootMedia: n.bootMedia }])),
   };
-  return withoutPromiseStacks(() => (valid.stack.existingCluster ? existingCluster(valid, plan, base) : provisioned(valid, plan, base)));
+  if (valid.stack.existingCluster) return withoutPromiseStacks(() => existingCluster(valid, plan, base));
+  // Refuse an edit of bulwark:nodes that etcd would not survive, before registering anything else.
+  const previous = await previousMembership();
+  checkMembership(valid.name, previous, valid.stack);
+  return withoutPromiseStacks(() => provisioned(valid, plan, base, previous));
 }
 
 type Base = Pick<BulwarkOutputs, 'endpoint' | 'breakGlass' | 'posture' | 'nodes'>;
 
-function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): BulwarkOutputs {
+function provisioned(valid: ValidStack, plan: RenderedStack, base: Base, previous?: Member[]): BulwarkOutputs {
   const { stack } = valid;
   // Effective rollout settings: the stack's, tightened by controls (the edge overlay forces one node at a time).
   const ops = plan.operations;
@@ -102,8 +113,11 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   };
   const fromRender = <T>(f: (r: RenderedStack) => T) => bundle.apply((b) => f(real(b)));
 
-  const cps = plan.nodes.filter((n) => n.role === 'controlplane');
-  const first = cps[0];
+  // operations.deadNodes: never contacted. Cluster-wide duties go to a healthy control plane that was a member before (core/ops/membership.ts).
+  const dead = stack.operations.deadNodes;
+  const live = liveNodes(plan.nodes, dead);
+  const cps = live.filter((n) => n.role === 'controlplane');
+  const first = dutyHolder(plan.nodes, dead, previous);
   const scoped = (endpoint: string, node: string) => pulumi.secret(bundle.apply((b) => scopedTalosconfig(stack.cluster.name, endpoint, node, b)));
   const configOf = (i: number) => schematics.after([plan.nodes[i].schematicId], pulumi.secret(fromRender((r) => r.nodes[i].config)));
   const digestOf = (i: number) => pulumi.unsecret(fromRender((r) => configDigest(r.nodes[i].config)));
@@ -113,14 +127,17 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
   // The rollout changes whenever any of its steps does; the preflight check keys on this digest.
   const planDigest = schematics.after([...plan.schematics.keys()], pulumi.unsecret(
     fromRender((r) =>
-      sha256(JSON.stringify([stack.cluster.kubernetesVersion, ...r.nodes.map((n, i) => [n.name, n.installer, rebootDigests[i], configDigest(n.config)])])).slice(0, 16),
+      sha256(JSON.stringify([stack.cluster.kubernetesVersion, ...r.nodes.map((n, i) => [n.name, n.installer, rebootDigests[i], configDigest(n.config)]).filter((_, i) => !dead.includes(plan.nodes[i].name))])).slice(0, 16),
     ),
   ));
   // Nodes: control planes first, so each reset can name the reset before it.
-  const resets = new Map(resetSteps(plan.nodes).map((s) => [s.node, s]));
+  // the holder first: it is the member reset last, and the one whose etcd-member goes last on destroy
+  const resets = new Map(resetSteps([first, ...plan.nodes.filter((n) => n !== first)]).map((s) => [s.node, s]));
+  const etcdAfter = new Map<string, string>();
+  [first, ...plan.nodes.filter((n) => n !== first && n.role === 'controlplane')].forEach((n, k, all) => k > 0 && etcdAfter.set(n.name, all[k - 1].name));
   const nodes = new Map<string, TalosNode>();
   const rolloutNodes = new Map<string, RolloutNode>();
-  const order = plan.nodes.map((n, i) => ({ n, i })).sort((a, b) => Number(b.n.role === 'controlplane') - Number(a.n.role === 'controlplane'));
+  const order = plan.nodes.map((n, i) => ({ n, i })).sort((a, b) => Number(b.n === first) - Number(a.n === first) || Number(b.n.role === 'controlplane') - Number(a.n.role === 'controlplane'));
   for (const { n, i } of order) {
     const reset = resets.get(n.name)!;
     const healthNode = healthTarget(n, first);
@@ -135,9 +152,19 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
       configPreview: n.configPreview,
       talosconfig: n.name === first.name ? firstTalosconfig : scoped(healthNode, n.address),
       reset: ops.resetOnDestroy ? { graceful: reset.graceful, dependsOn: reset.dependsOn ? [nodes.get(reset.dependsOn)!.reset!] : [] } : undefined,
+      dead: dead.includes(n.name),
+      ...(n.role === 'controlplane'
+        ? {
+            etcd: {
+              hostname: hostnameOf({ stack, node: stack.nodes[i] } as MachineInputs),
+              after: etcdAfter.has(n.name) ? nodes.get(etcdAfter.get(n.name)!)!.etcdMember : undefined,
+              peer: { address: first.address, talosconfig: firstTalosconfig },
+            },
+          }
+        : {}),
     });
     nodes.set(n.name, node);
-    rolloutNodes.set(n.name, { node, healthNode, rebootDigest: rebootDigests[i], configDigest: digestOf(i) });
+    if (!dead.includes(n.name)) rolloutNodes.set(n.name, { node, healthNode, rebootDigest: rebootDigests[i], configDigest: digestOf(i) });
   }
 
   const rollout = new Rollout('rollout', {
@@ -146,11 +173,11 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     kubernetesVersion: stack.cluster.kubernetesVersion,
     healthTimeout: ops.healthTimeout,
     planDigest,
-    groups: rolloutGroups(plan.nodes, ops.workerBatchSize),
+    groups: rolloutGroups(live, ops.workerBatchSize),
     nodes: rolloutNodes,
   });
 
-  const applies = plan.nodes.map((n) => nodes.get(n.name)!.apply);
+  const applies = live.map((n) => nodes.get(n.name)!.apply);
   // The Kubernetes provider acts as bulwark:deployer (today's certificate, core/secrets/deployer-client.ts),
   // never as system:masters. Its RBAC is a Talos inline manifest: it exists once bootstrap's health gate
   // passes (Talos applies it in the same pass as CoreDNS), and on a cluster that predates it once the first
@@ -163,7 +190,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     firstApply: nodes.get(first.name)!.apply,
     applies,
     controlPlanes: cps.map((n) => n.address),
-    workers: plan.nodes.filter((n) => n.role === 'worker').map((n) => n.address),
+    workers: live.filter((n) => n.role === 'worker').map((n) => n.address),
     healthTimeout: ops.healthTimeout,
     // cluster.cni: cilium — installed as the deployer, between the API server coming up and the health gate.
     ...(cni ? { installCni: (opts) => new Cni('cni', { release: cni, kubeconfig: deployer }, opts) } : {}),
@@ -185,6 +212,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base): Bulwar
     // The user kubeconfig holds only the (public) cluster CA: not a secret.
     kubeconfig: pulumi.unsecret(fromRender((r) => r.kubeconfig)),
     talosconfig: pulumi.secret(fromRender((r) => r.talosconfig)),
+    controlPlanes: membersOf(stack),
   };
 }
 

@@ -18,9 +18,13 @@ export async function rotationPhases(b: SecretsBundle, cas: RotatedCa[] = ['k8s'
   return out as Record<PhaseName, SecretsBundle>;
 }
 
-/** SHA-256 fingerprints of every certificate in a PEM text, in order. */
+/**
+ * SHA-256 fingerprints of every certificate in a PEM text, in order, read as Go's encoding/pem reads a bundle (the
+ * API server's client-CA file): a block begins at the start of a line, so two blocks joined without a newline
+ * between them count as one.
+ */
 export function fingerprints(pem: string): string[] {
-  return (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []).map((c) => new X509Certificate(c).fingerprint256);
+  return [...pem.matchAll(/(?:^|\n)(-----BEGIN CERTIFICATE-----\n[A-Za-z0-9+/=\n]+-----END CERTIFICATE-----)(?=\n|$)/g)].map((m) => new X509Certificate(m[1]).fingerprint256);
 }
 
 /** The fingerprint of a bundle's base64 PEM certificate. */

@@ -23,12 +23,15 @@ describe('the phases in the bundle', () => {
       const next = p.accept.caRotation![ca]!;
       expect(next.phase).toBe('accept');
       if (next.phase !== 'accept') throw new Error('unreachable');
-      expect(p.accept.certs[ca]).toEqual(b.certs[ca]);
+      // the same CA still issues (its PEM now ends in a newline: Talos joins CA certificates with no separator)
+      expect([fp(p.accept.certs[ca].crt), p.accept.certs[ca].key]).toEqual([fp(b.certs[ca].crt), b.certs[ca].key]);
+      expect(fromB64(p.accept.certs[ca].crt).endsWith('-----\n')).toBe(true);
+      expect(fromB64(next.next.crt).endsWith('-----\n')).toBe(true);
       expect(fp(next.next.crt)).not.toBe(fp(b.certs[ca].crt));
       const kind = (crt: string) => new X509Certificate(fromB64(crt)).publicKey.asymmetricKeyType;
       expect(kind(next.next.crt)).toBe(kind(b.certs[ca].crt));
       expect(p.switch.certs[ca]).toEqual(next.next);
-      expect(p.switch.caRotation![ca]).toEqual({ phase: 'switch', previous: { crt: b.certs[ca].crt } });
+      expect(p.switch.caRotation![ca]).toEqual({ phase: 'switch', previous: { crt: p.accept.certs[ca].crt } });
       expect(JSON.stringify(p.switch)).not.toContain(b.certs[ca].key); // the old key leaves the bundle at the switch
       expect(p.drop.certs[ca]).toEqual(next.next);
       expect(caPhase(p.drop, ca)).toBe('none');
@@ -45,8 +48,10 @@ describe('the phases in the bundle', () => {
     await expect(advanceCaRotation(p.before, 'k8s', 'switch')).rejects.toThrow(/^kubernetes is "switch"/);
     expect(await advanceCaRotation(p.accept, 'k8s', 'accept')).toBe(p.accept);
     expect(await advanceCaRotation(p.drop, 'k8s', 'drop')).toBe(p.drop);
-    expect(await advanceCaRotation(p.accept, 'k8s', undefined)).toBe(p.accept);
+    // leaving the phase out mid-rotation is refused (the preview would otherwise show the old CA dropped); the other CA is not rotating
+    expect(rotationStep(p.accept, 'k8s', undefined)).toEqual({ refused: expect.stringMatching(/is not set, but the Kubernetes CA is in phase "accept" of a rotation: keep "accept" until the next phase, which is "switch"/) });
     expect(await advanceCaRotation(p.accept, 'os', undefined)).toBe(p.accept);
+    expect(await advanceCaRotation(p.drop, 'k8s', undefined)).toBe(p.drop);
     // the other CA is untouched
     expect(p.drop.certs.os).toEqual(p.before.certs.os);
     // and a later rotation starts again from accept

@@ -172,6 +172,11 @@ export const operationsSchema = z.strictObject({
   environment: z.enum(['development', 'staging', 'production']).default('development'),
   /** Run `pulumi up` on merge to main when the merge touches this stack (scripts/ci-deploy.sh). */
   autoDeploy: z.boolean().default(false),
+  /**
+   * Nodes whose Talos API no longer answers (docs/operations.md, "Replacing a dead control plane"): never
+   * contacted; a control plane's etcd member is removed from a healthy peer instead (core/config/membership.ts).
+   */
+  deadNodes: z.array(dnsLabel('node name')).default([]),
 });
 
 /** The top-level `bulwark:` keys, each described in Pulumi.yaml. */
@@ -183,7 +188,7 @@ export const stackSchema = z.strictObject({
   site: z.enum(['datacenter', 'edge']).default('datacenter'),
   oidc: oidcSchema.optional(),
   tenants: z.array(tenantSchema).default([]),
-  operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development', autoDeploy: false }),
+  operations: operationsSchema.default({ healthTimeout: '10m', workerBatchSize: 1, resetOnDestroy: false, environment: 'development', autoDeploy: false, deadNodes: [] }),
   /** Existing-cluster mode: no nodes; the Kubernetes layers go to this cluster (kubeconfig is a secret). */
   /** The Image Factory that builds the nodes' boot media and installers (a site's own, or the public one). */
   imageFactory: httpsUrl('the Image Factory URL')

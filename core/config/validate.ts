@@ -20,6 +20,7 @@ import { overlaps } from './fields';
 import { checkNetworks } from './network-checks';
 import { checkFirewall } from './firewall-checks';
 import { checkAllowances } from './allowances';
+import { deadNodeProblems } from './membership';
 import { mergeNetwork, networkLayers } from './network';
 import { NodeConfig, StackConfig, TOP_LEVEL_KEYS, TenantConfig, stackSchema } from './schema';
 import { TALOS_KUBERNETES_SUPPORT, compareMinor, minorOf } from './versions';
@@ -99,6 +100,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
   if (cluster) checkCluster(cluster, nodes, stack, add);
   if (!stack.existingCluster) checkNodes(nodes, Array.isArray(raw.nodes) ? raw.nodes : [], cluster?.allowEvenControlPlanes ?? false, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
+  if (stack.operations && nodes.every((n) => !!n)) problems.push(...deadNodeProblems({ nodes: nodes as NodeConfig[], operations: stack.operations }));
   // a bulwark:network that failed to parse would make every node's VLAN on its bond look orphaned: its own problems suffice
   if (!stack.existingCluster && (raw.network === undefined || stack.network)) checkNetworks(stack, nodes, add);
   if (stack.site === 'edge' && nodes.length > 1 && !nodes.some((n) => n?.role === 'worker'))

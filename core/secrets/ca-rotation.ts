@@ -47,6 +47,8 @@ export function trustedCasB64(b: SecretsBundle, ca: RotatedCa): string {
  */
 export function rotationStep(b: SecretsBundle, ca: RotatedCa, target: CaPhase | undefined): { step: 'none' | 'advance' } | { refused: string } {
   const now = caPhase(b, ca);
+  if (target === undefined && now !== 'none')
+    return { refused: `is not set, but the ${CA_TITLES[ca]} is in phase "${now}" of a rotation: keep "${now}" until the next phase, which is "${now === 'accept' ? 'switch' : 'drop'}"` };
   if (target === undefined || (now === 'none' && target === 'drop') || now === target) return { step: 'none' };
   const next = { none: 'accept', accept: 'switch', switch: 'drop' }[now];
   if (target === next) return { step: 'advance' };
@@ -58,7 +60,15 @@ async function newCa(ca: RotatedCa, now: Date): Promise<{ crt: string; key: stri
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { certificateAuthority } = require('./generate') as typeof import('./generate');
   const made = await certificateAuthority(CA_KINDS[ca].alg, CA_KINDS[ca].subject, now);
-  return { crt: toB64(made.crt), key: toB64(made.key) };
+  return { crt: lineEnded(made.crt), key: toB64(made.key) };
+}
+
+/**
+ * Base64 of the PEM with a final newline. Talos joins accepted CAs with no separator (RenderSecretsStaticPodController's
+ * ca.crt, the kubelet's CA): without it the API server reads `-----END CERTIFICATE----------BEGIN…` as no certificate.
+ */
+function lineEnded(pem: string): string {
+  return toB64(`${pem.trim()}\n`);
 }
 
 /** The bundle with `ca` moved to `target` (unchanged when there is nothing to do); throws on a refused move. */
@@ -74,7 +84,8 @@ export async function advanceCaRotation(b: SecretsBundle, ca: RotatedCa, target:
     void _old;
     return { ...rest, certs, ...(Object.keys(rotation).length ? { caRotation: rotation } : {}) };
   };
-  if (!r) return withRotation({ phase: 'accept', next: await newCa(ca, now) });
+  // the current CA's certificate gains the final newline too (the same certificate: Talos joins it with the new one)
+  if (!r) return withRotation({ phase: 'accept', next: await newCa(ca, now) }, { ...b.certs, [ca]: { ...b.certs[ca], crt: lineEnded(fromB64(b.certs[ca].crt)) } });
   // the old CA's key goes with the switch: after it nothing is issued from the old CA again
   if (r.phase === 'accept') return withRotation({ phase: 'switch', previous: { crt: b.certs[ca].crt } }, { ...b.certs, [ca]: r.next });
   return withRotation(undefined);
@@ -94,4 +105,30 @@ export function caAges(b: SecretsBundle, now: Date): CaAge[] {
     const notBefore = new Date(new X509Certificate(fromB64(b.certs[ca].crt)).validFrom);
     return { ca, title: CA_TITLES[ca], notBefore: notBefore.toISOString().slice(0, 10), ageDays: Math.floor((now.getTime() - notBefore.getTime()) / 86400_000), phase: caPhase(b, ca) };
   });
+}
+
+/** The stack key's targets, by the bundle's names for the CAs. */
+type Targets = Partial<Record<'kubernetes' | 'talos', CaPhase>>;
+
+function refusals(b: SecretsBundle, targets: Targets | undefined): string[] {
+  return (['k8s', 'os'] as const).flatMap((ca) => {
+    const s = rotationStep(b, ca, targets?.[CA_KEYS[ca]]);
+    return 'refused' in s ? [`bulwark:caRotation.${CA_KEYS[ca]} ${s.refused}`] : [];
+  });
+}
+
+/** Whether `bulwark:caRotation` moves the bundle (components/secrets.ts diff); a move out of order throws, naming the key. */
+export function rotationChanges(b: SecretsBundle, targets: Targets | undefined): boolean {
+  const refused = refusals(b, targets);
+  if (refused.length) throw new Error(refused.join('; '));
+  return (['k8s', 'os'] as const).some((ca) => (rotationStep(b, ca, targets?.[CA_KEYS[ca]]) as { step: string }).step === 'advance');
+}
+
+/** The bundle moved to the stack key's phases (components/secrets.ts update). */
+export async function applyCaRotation(b: SecretsBundle, targets: Targets | undefined, now = new Date()): Promise<SecretsBundle> {
+  const refused = refusals(b, targets);
+  if (refused.length) throw new Error(refused.join('; '));
+  let out = b;
+  for (const ca of ['k8s', 'os'] as const) out = await advanceCaRotation(out, ca, targets?.[CA_KEYS[ca]], now);
+  return out;
 }

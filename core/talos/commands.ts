@@ -21,6 +21,9 @@
  * 1.13 only (1.14 applies every change live), so reboots are a separate `talosctl reboot`.
  */
 
+import { PRELUDE, READ_TALOSCONFIG, script } from './script-parts';
+import { ETCD_SCRIPTS } from './etcd-commands';
+
 /** What a command resource runs on create, update and delete, and the values it runs with. */
 export interface CommandSpec {
   create?: string;
@@ -35,33 +38,12 @@ export const INTERPRETER = ['/bin/sh', '-c'] as const;
 /** The value of BULWARK_REBOOT_DIGEST on Talos lines that apply every configuration change live. */
 export const LIVE = 'live';
 
-const PRELUDE = [
-  'set -eu',
-  'umask 077',
-  'work=$(mktemp -d)',
-  `trap 'rm -rf "$work"' EXIT`,
-  `trap 'exit 129' HUP`,
-  `trap 'exit 130' INT`,
-  `trap 'exit 143' TERM`,
-  'cd "$work"',
-];
-
-/** First stdin line: the talosconfig, base64. Written to ./talosconfig (0600). */
-const READ_TALOSCONFIG = [
-  'talosconfig_b64=',
-  'IFS= read -r talosconfig_b64 || true',
-  `[ -n "$talosconfig_b64" ] || { echo 'bulwark: expected the talosconfig (base64) on the first line of stdin' >&2; exit 2; }`,
-  `printf '%s' "$talosconfig_b64" | base64 -d > talosconfig`,
-  'unset talosconfig_b64',
-];
-
 /** The rest of stdin: a machine configuration. Written to ./machineconfig.yaml (0600). */
 const READ_MACHINECONFIG = [
   'cat > machineconfig.yaml',
   `[ -s machineconfig.yaml ] || { echo 'bulwark: expected a machine configuration on stdin' >&2; exit 2; }`,
 ];
 
-const script = (...parts: (string | string[])[]) => `${parts.flat().join('\n')}\n`;
 
 /**
  * talosctl apply-config's output goes to apply.log; on failure it is shown up to a "diff:"
@@ -285,6 +267,7 @@ export const SCRIPTS = {
   upgradeK8sRecord: record('Kubernetes version', RECORD_KUBERNETES),
   upgradeK8s: UPGRADE_K8S,
   reset: RESET,
+  ...ETCD_SCRIPTS,
 } as const;
 
 export type ScriptName = keyof typeof SCRIPTS;
@@ -369,8 +352,9 @@ export function apiServerReadyCommand(p: { target: string; waitSeconds: number }
   return { create: SCRIPTS.apiServerReady, environment: { BULWARK_NODE: p.target, BULWARK_WAIT_SECONDS: String(p.waitSeconds) } };
 }
 
-export function resetCommand(p: { address: string; graceful: boolean }): CommandSpec {
-  return { delete: SCRIPTS.reset, environment: { BULWARK_NODE: p.address, BULWARK_GRACEFUL: p.graceful ? 'true' : 'false' } };
+/** `dead` (operations.deadNodes): the delete only says why the node is not reset (its API does not answer). */
+export function resetCommand(p: { address: string; graceful: boolean; dead?: boolean }): CommandSpec {
+  return { delete: p.dead ? SCRIPTS.resetSkipped : SCRIPTS.reset, environment: { BULWARK_NODE: p.address, BULWARK_GRACEFUL: p.graceful ? 'true' : 'false' } };
 }
 
 /** Go duration (as the schema admits: 1h30m, 10m, 45s) → seconds. */

@@ -156,7 +156,7 @@ describe('talosctl is run as documented (talosctl CLI reference, v1.13 and v1.14
   const all = Object.entries(SCRIPTS).flatMap(([name, s]) => invocations(s).map((argv) => ({ name, argv })));
 
   test('the subcommands Bulwark runs', () => {
-    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'get', 'health', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
+    expect([...new Set(all.map((c) => c.argv[1]))].sort()).toEqual(['apply-config', 'bootstrap', 'etcd', 'get', 'health', 'reboot', 'reset', 'upgrade', 'upgrade-k8s']);
   });
 
   test.each(['1.13', '1.14'] as Line[])('every flag and enumerated value is documented for Talos %s', (line) => {

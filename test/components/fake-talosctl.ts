@@ -34,6 +34,14 @@ case "$1" in
   bootstrap)
     if [ -n "\${FAKE_BOOTSTRAP_ERROR:-}" ]; then echo "$FAKE_BOOTSTRAP_ERROR" >&2; exit 1; fi
     ;;
+  etcd)
+    # \`etcd members\`: the table talosctl prints (cmd/talosctl/cmd/talos/etcd.go), one member per line of FAKE_ETCD_MEMBERS ("id hostname")
+    if [ "$2" = members ]; then
+      [ -z "\${FAKE_ETCD_DOWN:-}" ] || { echo 'rpc error: code = Unavailable desc = connection refused' >&2; exit 1; }
+      printf 'NODE   ID   HOSTNAME   PEER URLS   CLIENT URLS   LEARNER\n'
+      printf '%s\n' "\${FAKE_ETCD_MEMBERS:-}" | while read -r id host; do [ -n "$id" ] && printf '10.0.0.1   %s   %s   https://%s:2380   https://%s:2379   false\n' "$id" "$host" "$host" "$host"; done
+    fi
+    ;;
   get)
     # the table talosctl prints (Talos docs, "Static Pods"); READY last
     printf 'NODE         NAMESPACE      TYPE              ID                                                VERSION   READY\n'

@@ -51,6 +51,8 @@ export interface RunOptions {
   bare?: boolean;
   /** The date the program runs on (YYYY-MM-DD); the tests' fixed day by default. */
   today?: string;
+  /** The stack's outputs from its last `up`, as the program's StackReference to itself reads them (none by default). */
+  previousOutputs?: Record<string, unknown>;
 }
 
 /** Raw config values → the PULUMI_CONFIG map Pulumi would pass (structured values as JSON text). */
@@ -68,6 +70,7 @@ export async function runProgram(values: Record<string, unknown>, opts: RunOptio
       newResource: (a) => {
         const state: Record<string, unknown> = { ...a.inputs };
         if (a.type.startsWith('pulumi-nodejs:dynamic')) state.bundle = bundle;
+        if (a.type === 'pulumi:pulumi:StackReference') return { id: String(a.inputs.name), state: { ...state, outputs: opts.previousOutputs ?? {}, secretOutputNames: [] } };
         if (a.type === 'command:local:Command') {
           state.stdout = a.name.endsWith('-kubeconfig') ? FAKE_ADMIN_KUBECONFIG : '';
           state.stderr = '';
@@ -79,6 +82,7 @@ export async function runProgram(values: Record<string, unknown>, opts: RunOptio
     'bulwark',
     opts.stack ?? 'test',
     opts.preview ?? false,
+    'organization', // what the diy backend calls every stack's organization; the program references itself by it
   );
   const monitor = (pulumi.runtime as unknown as { getMonitor(): Record<string, (req: any, cb: any) => unknown> }).getMonitor();
   const register = monitor.registerResource.bind(monitor);

@@ -12,6 +12,8 @@ export const TALOSCTL_FLAGS: Record<Line, Record<string, readonly string[]>> = {
   '1.13': {
     'apply-config': ['cert-fingerprint', 'cluster', 'config-patch', 'context', 'dry-run', 'endpoints', 'file', 'help', 'insecure', 'mode', 'nodes', 'siderov1-keys-dir', 'talosconfig', 'timeout'],
     'bootstrap': ['cluster', 'context', 'endpoints', 'help', 'nodes', 'recover-from', 'recover-skip-hash-check', 'siderov1-keys-dir', 'talosconfig'],
+    // etcd leave, etcd members, etcd remove-member: the same options (own -h, the inherited ones)
+    'etcd': ['cluster', 'context', 'endpoints', 'help', 'nodes', 'siderov1-keys-dir', 'talosconfig'],
     'get': ['cluster', 'context', 'endpoints', 'help', 'insecure', 'namespace', 'nodes', 'output', 'siderov1-keys-dir', 'talosconfig', 'watch'],
     'health': ['cluster', 'context', 'control-plane-nodes', 'endpoints', 'help', 'init-node', 'k8s-endpoint', 'nodes', 'run-e2e', 'server', 'siderov1-keys-dir', 'talosconfig', 'wait-timeout', 'worker-nodes'],
     'kubeconfig': ['cluster', 'context', 'endpoints', 'force', 'force-context-name', 'help', 'merge', 'nodes', 'siderov1-keys-dir', 'talosconfig'],
@@ -23,6 +25,8 @@ export const TALOSCTL_FLAGS: Record<Line, Record<string, readonly string[]>> = {
   '1.14': {
     'apply-config': ['cert-fingerprint', 'cluster', 'config-patch', 'context', 'dry-run', 'endpoints', 'file', 'help', 'insecure', 'mode', 'nodes', 'siderov1-keys-dir', 'talosconfig', 'timeout'],
     'bootstrap': ['cluster', 'context', 'endpoints', 'help', 'nodes', 'recover-from', 'recover-skip-hash-check', 'siderov1-keys-dir', 'talosconfig'],
+    // etcd leave, etcd members, etcd remove-member: the same options (own -h, the inherited ones)
+    'etcd': ['cluster', 'context', 'endpoints', 'help', 'nodes', 'siderov1-keys-dir', 'talosconfig'],
     'get': ['cluster', 'context', 'endpoints', 'help', 'insecure', 'namespace', 'nodes', 'output', 'siderov1-keys-dir', 'talosconfig', 'watch'],
     'health': ['cluster', 'context', 'control-plane-nodes', 'endpoints', 'help', 'init-node', 'k8s-endpoint', 'nodes', 'run-e2e', 'server', 'siderov1-keys-dir', 'talosconfig', 'wait-timeout', 'worker-nodes'],
     'kubeconfig': ['cluster', 'context', 'endpoints', 'force', 'force-context-name', 'help', 'merge', 'nodes', 'siderov1-keys-dir', 'talosconfig'],
