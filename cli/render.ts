@@ -64,7 +64,7 @@ export async function renderCommand(a: RenderArgs, io: Io, g: GlobalOptions): Pr
   renameSync(tmp, stackDir);
 
   const p = rendered.posture;
-  const cis = p.cis.evaluated ? Object.entries(p.cis.counts!).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : 'not evaluated (kube-bench definitions not found)';
+  const cis = p.cis.evaluated ? Object.entries(p.cis.counts!).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ') : "not evaluated (kube-bench's CIS 1.12 definitions not found: `npm run e2e:tools` installs them, or set BULWARK_KUBE_BENCH_CFG to kube-bench's cfg folder)";
   const cps = rendered.nodes.filter((n) => n.role === 'controlplane').length;
   const summary = {
     stack: valid.name,

@@ -31,13 +31,25 @@ const FILES = ['master', 'etcd', 'controlplane', 'node', 'policies'];
 
 /** Where kube-bench's cis-1.12 definitions are looked for, in order. */
 export function definitionDirs(repoRoot: string): string[] {
+  const cache = process.env.BULWARK_E2E_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'bulwark-e2e');
   const dirs = [
     process.env.BULWARK_KUBE_BENCH_CFG && join(process.env.BULWARK_KUBE_BENCH_CFG, 'cis-1.12'),
     process.env.BULWARK_KUBE_BENCH_CFG,
     resolve(repoRoot, '../shared/reference/kube-bench/cis-1.12'),
-    join(process.env.BULWARK_E2E_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(process.env.HOME ?? '/root', '.cache'), 'bulwark-e2e'), 'kube-bench/cfg/cis-1.12'),
+    toolchainCfg(cache),
   ];
   return dirs.filter((d): d is string => !!d);
+}
+
+/** The cis-1.12 folder of the kube-bench cfg the e2e toolchain installed (its manifest names it: kube-bench/<version>/cfg). */
+function toolchainCfg(cache: string): string | undefined {
+  try {
+    const m = JSON.parse(readFileSync(join(cache, 'manifest.json'), 'utf8')) as { tools?: Record<string, { cfgDir?: unknown }> };
+    const dir = m.tools?.['kube-bench']?.cfgDir;
+    return typeof dir === 'string' ? join(dir, 'cis-1.12') : undefined;
+  } catch {
+    return undefined; // no toolchain here
+  }
 }
 
 export function findDefinitions(repoRoot: string): string | undefined {
