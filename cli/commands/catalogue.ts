@@ -10,7 +10,7 @@ export function registerCatalogue(program: Command, act: Act): void {
   stackOptions(
     program
       .command('explain')
-      .argument('<control-id>', 'a control id, e.g. k8s.apiserver.anonymous-auth (bulwark controls lists them)')
+      .argument('<control-id>', 'a control id, e.g. auth.anonymous.health-only (bulwark controls lists them)')
       .summary('one control: its threat, references, profiles, what it configures, how it is verified'),
   )
     .description(

@@ -63,3 +63,15 @@ test('npx bulwark works in the checkout (npm exec finds the package\'s own bin)'
   const out = execFileSync('npx', ['--no-install', 'bulwark', '--version'], { cwd: REPO_ROOT, encoding: 'utf8' });
   expect(out.trim()).toBe(JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version);
 }, 120_000);
+
+test('every control id a help text names is in the catalogue (an example that does not exist misleads)', async () => {
+  const { CATALOGUE } = await import('../../core/controls/catalogue');
+  const ids = new Set(CATALOGUE.map((c) => c.id));
+  const named: string[] = [];
+  for (const args of [['--help'], ...COMMANDS.map((c) => [c, '--help'])]) {
+    const text = (await cli(args)).out.replace(/\s*\n\s*/g, ' '); // help wraps lines; an id may be split only at spaces
+    named.push(...(text.match(/\b(?:os|runtime|k8s|tenancy|auth)\.[a-z0-9-]+(?:\.[a-z0-9-]+)+/g) ?? []));
+  }
+  expect(named.length).toBeGreaterThan(0);
+  expect(named.filter((id) => !ids.has(id))).toEqual([]);
+});
