@@ -14,7 +14,7 @@ import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
 import type { SecretsBundle } from '../core/secrets/bundle';
 import { CATALOGUE } from '../core/controls/catalogue';
 import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
-import { PLACEHOLDER_SECRETS } from '../core/ops/placeholder';
+import { placeholderSecrets } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
 import { dutyHolder, liveNodes } from '../core/ops/membership';
 import { Member, membersOf } from '../core/config/membership';
@@ -71,7 +71,8 @@ export async function bulwarkProgram(): Promise<BulwarkOutputs> {
   // inputs accepted but changing nothing: said in preview and up, as `bulwark render` says them on stderr
   for (const w of new Set((valid.warnings ?? []).map((w) => `${w.path}: ${w.message}`))) void pulumi.log.warn(w);
   // with each node's redacted configuration preview, shown by `pulumi preview --diff` (components/node.ts)
-  const plan = renderStack(valid, PLACEHOLDER_SECRETS, { configPreview: true });
+  // (during a CA rotation, with the phase's accepted CAs: the preview shows each node's acceptedCAs change)
+  const plan = renderStack(valid, placeholderSecrets(valid.stack.caRotation), { configPreview: true });
   const base = {
     endpoint: valid.stack.cluster.endpoint,
     breakGlass: {
@@ -96,7 +97,8 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base, previou
   // Effective rollout settings: the stack's, tightened by controls (the edge overlay forces one node at a time).
   const ops = plan.operations;
   const line = stack.cluster.talosVersion.replace(/^v(\d+\.\d+).*$/, '$1') as TalosLine;
-  const secrets = new ClusterSecrets('cluster-secrets');
+  // bulwark:caRotation moves the bundle in state to its phase (components/secrets.ts)
+  const secrets = new ClusterSecrets('cluster-secrets', { caRotation: stack.caRotation });
   // Each schematic is registered with the Image Factory (on up, not preview) before anything installs from it:
   // a node's first apply takes its config, and the rollout its plan digest, only once the registration is done.
   const schematics = new Schematics('schematics', { factory: stack.imageFactory, schematics: plan.schematics });

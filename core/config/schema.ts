@@ -10,6 +10,7 @@ import {
 } from './fields';
 import { discoverySchema, registriesSchema } from './airgap';
 import { backupSchema } from './backup';
+import { caRotationSchema } from './ca-rotation';
 import { networkSchema, roleNetworkSchema } from './network';
 import { patchListSchema, patchesSchema } from './patches';
 import { allowancesSchema } from './allowances';
@@ -211,6 +212,8 @@ export const stackSchema = z.strictObject({
   existingCluster: z.strictObject({ kubeconfig: z.union([z.string().min(1), z.strictObject({ secure: z.string() })]) }).optional(),
   /** Scheduled, age-encrypted etcd snapshots to S3 (core/config/backup.ts, core/render/backup.ts). */
   backup: backupSchema.optional(),
+  /** The phase of an in-place CA rotation: {kubernetes, talos} each accept | switch | drop (core/config/ca-rotation.ts). */
+  caRotation: caRotationSchema.optional(),
 });
 
 export type StackConfig = z.infer<typeof stackSchema>;

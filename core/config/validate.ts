@@ -98,6 +98,7 @@ export function validateStack(name: string, raw: Record<string, unknown>, opts: 
 
   const cluster = stack.cluster;
   if (cluster) checkCluster(cluster, nodes, stack, add);
+  if (stack.existingCluster && stack.caRotation) add(['caRotation'], 'is set for an existing cluster, whose CAs Bulwark does not hold; rotate them with the tools that built that cluster');
   if (!stack.existingCluster) checkNodes(nodes, Array.isArray(raw.nodes) ? raw.nodes : [], cluster?.allowEvenControlPlanes ?? false, add);
   else if (nodes.length) add(['existingCluster'], 'is set together with nodes; a stack either provisions nodes or targets an existing cluster, not both');
   if (stack.operations && nodes.every((n) => !!n)) problems.push(...deadNodeProblems({ nodes: nodes as NodeConfig[], operations: stack.operations }));

@@ -55,18 +55,47 @@ describe('the secrets resource', () => {
     }
   });
 
-  test('an update never rotates them: the provider reports no change, whatever changed', async () => {
+  test('an update never rotates them: whatever else changed, the provider reports no change unless bulwark:caRotation names a next phase', async () => {
+    const bundle = await testSecrets();
     await fc.assert(
-      fc.asyncProperty(fc.jsonValue(), fc.jsonValue(), async (olds, news) => {
-        const d = await secretsProvider.diff!('cluster-secrets', olds as never, news as never);
+      fc.asyncProperty(fc.dictionary(fc.string(), fc.jsonValue()), fc.dictionary(fc.string(), fc.jsonValue()), async (olds, news) => {
+        const d = await secretsProvider.diff!('cluster-secrets', { ...olds, bundle } as never, { ...news, caRotation: undefined } as never);
         expect(d.changes).toBe(false);
         expect(d.replaces ?? []).toEqual([]);
       }),
+      { numRuns: 50 },
     );
-    expect(secretsProvider.update).toBeUndefined();
   });
 
-  test('the serialized provider is self-contained: loaded alone, as Pulumi\'s dynamic-provider host does, it generates a valid bundle', () => {
+  test('bulwark:caRotation: each phase is an update in place (never a replacement), out of order it fails naming the key', async () => {
+    let bundle = await testSecrets();
+    const diff = (caRotation: unknown) => secretsProvider.diff!('cluster-secrets', { bundle } as never, { caRotation } as never);
+    const step = async (caRotation: unknown) => {
+      expect(await diff(caRotation)).toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
+      const { outs } = await secretsProvider.update!('cluster-secrets', { bundle } as never, { caRotation } as never);
+      expect(Object.keys(outs)).toEqual(['bundle']);
+      expect(checkSecrets(outs.bundle).problems).toEqual([]);
+      bundle = outs.bundle;
+      expect((await diff(caRotation)).changes).toBe(false);
+    };
+    const before = bundle;
+    await step({ kubernetes: 'accept' });
+    expect(bundle.certs.k8s.key).toBe(before.certs.k8s.key);
+    expect(bundle.caRotation?.k8s?.phase).toBe('accept');
+    await expect(diff({ kubernetes: 'drop' })).rejects.toThrow('bulwark:caRotation.kubernetes is "drop", but the Kubernetes CA is in phase "accept": the next phase is "switch"');
+    await expect(diff({})).rejects.toThrow(/bulwark:caRotation.kubernetes is not set, but the Kubernetes CA is in phase "accept"/);
+    await step({ kubernetes: 'switch', talos: 'accept' });
+    expect([bundle.caRotation?.k8s?.phase, bundle.caRotation?.os?.phase]).toEqual(['switch', 'accept']);
+    await step({ kubernetes: 'drop', talos: 'switch' });
+    await step({ talos: 'drop' });
+    expect(bundle.caRotation).toBeUndefined();
+    expect(bundle.certs.k8s.key).not.toBe(before.certs.k8s.key);
+    expect(bundle.certs.os.key).not.toBe(before.certs.os.key);
+    expect([bundle.cluster, bundle.secrets, bundle.certs.etcd]).toEqual([before.cluster, before.secrets, before.certs.etcd]);
+    expect((await diff(undefined)).changes).toBe(false);
+  });
+
+  test('the serialized provider is self-contained: loaded alone, as Pulumi\'s dynamic-provider host does, it generates a valid bundle and rotates a CA', () => {
     const serialized = (runs.get('lab')!.byName.get('cluster-secrets-bundle')!.raw.__provider as string) ?? '';
     expect(serialized).toContain('exports.handler');
     const dir = mkdtempSync(join(tmpdir(), 'bulwark-provider-'));
@@ -76,12 +105,18 @@ describe('the secrets resource', () => {
       const requireFromString = require('require-from-string');
       const src = require('fs').readFileSync(${JSON.stringify(join(dir, 'provider.js'))}, 'utf8');
       const provider = requireFromString(src).handler();
-      provider.create({}).then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); });`;
+      provider.create({})
+        .then(async (r) => {
+          const next = await provider.update(r.id, r.outs, { caRotation: { kubernetes: 'accept' } });
+          process.stdout.write(JSON.stringify({ ...r, rotated: next.outs.bundle.caRotation.k8s.phase }));
+        })
+        .catch((e) => { console.error(e); process.exit(1); });`;
     const r = spawnSync(process.execPath, ['-e', host], { cwd: REPO_ROOT, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: dir } });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    const { id, outs } = JSON.parse(r.stdout) as { id: string; outs: { bundle: unknown } };
+    const { id, outs, rotated } = JSON.parse(r.stdout) as { id: string; outs: { bundle: unknown }; rotated: string };
     expect(id).toBe('cluster-secrets');
+    expect(rotated).toBe('accept'); // update loads the rotation code alone too
     const checked = checkSecrets(outs.bundle);
     expect(checked.problems).toEqual([]);
   }, 120_000);
