@@ -3,10 +3,11 @@
  * looked up in ./stacks/Pulumi.<name>.yaml of the current directory (a user's own repository with
  * Bulwark installed), else among the stacks shipped beside Bulwark (a checkout, the examples).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { suggest } from '../core/config/errors';
 import type { ValidStack } from '../core/config/validate';
-import { STACK_NAME, loadStack, stackNameProblem } from '../core/stack';
+import { STACK_NAME, loadStack, stackFilePath, stackNameProblem } from '../core/stack';
 import { InputError, Io } from './io';
 
 export interface StackArgs {
@@ -28,7 +29,25 @@ export function loadStackArg(a: StackArgs, io: Io): ValidStack {
   const bad = stackNameProblem(a.stack!);
   if (bad) throw new InputError(`--stack ${bad}`);
   const own = join(io.cwd, 'stacks', `Pulumi.${a.stack}.yaml`);
-  return STACK_NAME.test(a.stack!) && existsSync(own) ? loadStack({ stackFile: own }) : loadStack({ stack: a.stack });
+  if (STACK_NAME.test(a.stack!) && existsSync(own)) return loadStack({ stackFile: own });
+  if (!existsSync(stackFilePath(a.stack!))) {
+    const known = [...new Set([...stacksIn(join(io.cwd, 'stacks')), ...stacksIn(join(stackFilePath('x'), '..'))])].sort();
+    const near = suggest(a.stack!, known);
+    throw new InputError(
+      `--stack ${JSON.stringify(a.stack)}: no stack of that name in ${join(io.cwd, 'stacks')} or among Bulwark's examples${near.length ? ` (did you mean ${near[0]}?)` : ''}; ` +
+        `stacks: ${known.join(', ') || '(none)'}; or give a file with --stack-file <path>`,
+    );
+  }
+  return loadStack({ stack: a.stack });
+}
+
+/** Stack names of the Pulumi.<name>.yaml files in a folder. */
+function stacksIn(dir: string): string[] {
+  try {
+    return readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((n): n is string => !!n && STACK_NAME.test(n));
+  } catch {
+    return [];
+  }
 }
 
 /** Warnings of validation (inputs accepted but changing nothing), on stderr. */

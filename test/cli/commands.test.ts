@@ -106,3 +106,13 @@ test('drift: its own checks through bulwark (every request problem at once, exit
   expect(r.code).toBe(2);
   expect(r.err).toMatch(/--stack is missing[\s\S]*--state takes "-"[\s\S]*--server "http:\/\/plain" is not an https URL/); // more: drift-restore.test.ts
 });
+
+test('an unknown --stack: exit 2, the nearest stack name and the known ones (here and among the examples)', async () => {
+  const r = await cli(['render', '--stack', 'prd', '--out', tmp()]);
+  expect(r.code).toBe(2);
+  expect(r.err).toMatch(/^--stack "prd": no stack of that name in .*\/stacks or among Bulwark's examples \(did you mean prod\?\); stacks: airgap, edge-store, lab, prod, saas; or give a file with --stack-file <path>\n$/);
+  const repo = tmp();
+  mkdirSync(join(repo, 'stacks'));
+  writeFileSync(join(repo, 'stacks', 'Pulumi.mine.yaml'), 'config: {}\n');
+  expect((await cli(['images', '--stack', 'mines'], { cwd: repo })).err).toMatch(/\(did you mean mine\?\); stacks: airgap, edge-store, lab, mine, prod, saas;/);
+});
