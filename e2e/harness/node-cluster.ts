@@ -60,6 +60,17 @@ export async function labelNode(cp: ControlPlane, node: string, labels: Record<s
   if (r.status !== 200) throw new Error(`label node ${node}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
 }
 
+/** Adds the taints Talos's NodeApplyController would own to the Node (keeping the ones it has). */
+export async function taintNode(cp: ControlPlane, node: string, taints: Array<{ key: string; value: string; effect: string }>): Promise<void> {
+  const r = await cp.kube.request(cp.admin, 'GET', `/api/v1/nodes/${node}`);
+  if (r.status !== 200) throw new Error(`get node ${node}: HTTP ${r.status}`);
+  const have = (r.json.spec.taints ?? []) as Doc[];
+  const add = taints.filter((t) => !have.some((h) => h.key === t.key && h.effect === t.effect)).map((t) => ({ key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect }));
+  if (!add.length) return;
+  const p = await cp.kube.request(cp.admin, 'PATCH', `/api/v1/nodes/${node}`, { spec: { taints: [...have, ...add] } }, 'application/merge-patch+json');
+  if (p.status !== 200) throw new Error(`taint node ${node}: HTTP ${p.status} ${p.text.slice(0, 300)}`);
+}
+
 /** Approves pending kubelet-serving CSRs of `nodes` (name → address) whose names and addresses are the node's own. */
 export async function approveServingCsrs(cp: ControlPlane, nodes: Map<string, string>): Promise<string[]> {
   const r = await cp.kube.request(cp.admin, 'GET', '/apis/certificates.k8s.io/v1/certificatesigningrequests');

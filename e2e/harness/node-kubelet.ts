@@ -1,100 +1,97 @@
 /**
- * The kubelet Talos would run on a node: its KubeletConfiguration and flags as Talos's own KubeletSpecController
- * computes them (talos-compute) from the rendered machine config, with the node's address given to Talos as the
- * node IP (so --node-ip is Talos's own), and the node labels Talos's NodeApplyController applies.
+ * The kubelet Talos would run on a node: its KubeletConfiguration and flags as Talos's own KubeletConfigController
+ * and KubeletSpecController compute them (talos-compute) from the node's rendered machine config, with the node's
+ * address given to Talos as the node IP (so --node-ip is Talos's own), and the labels and taints Talos's
+ * NodeLabelSpecController and NodeTaintSpecController compute for NodeApplyController to set on the Node.
  *
- * talos-compute runs the controllers of a control-plane node (it waits for the static pods), so for a worker it
- * runs on the control-plane config carrying the worker's kubelet and node documents (contract 1.14: KubeletConfig,
- * KubeNodeConfig; 1.13: machine.kubelet, nodeLabels, nodeTaints). Two values depend on the machine type itself and
- * are then set as Talos does for a worker: systemReserved.memory (KubeletSystemReservedMemoryWorker, read from the
- * Talos machinery module) and, on 1.13, the control-plane taint the v1alpha1 shim adds for control planes.
+ * A control plane's kubelet comes from talos-compute's control-plane mode (the same controllers machined runs there),
+ * a worker's from its worker mode on the worker's own config; the labels and taints from its node-labels mode.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { stringify } from 'yaml';
 import type { TalosLine } from '../../core/talos/defaults';
-import { computeControlPlane } from '../../test/talos/talosctl';
-import { machineDocs } from './talos-files';
-import { findJudge } from './tools';
+import { type Computed, computeControlPlane } from '../../test/talos/talosctl';
+import { type ComputedNodeLabels, computeNodeLabels, computeWorker } from '../../test/talos/compute-worker';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Doc = Record<string, any>;
 
-export const CP_LABEL = 'node-role.kubernetes.io/control-plane';
-
 export interface TalosKubelet {
+  /** the kubelet's flags as Talos computes them (`--name=value` -> name: value) */
   args: Record<string, string>;
+  /** the KubeletConfiguration as Talos computes it */
   config: Doc;
   labels: Record<string, string>;
+  /** the taints NodeApplyController sets (on 1.13 a worker's kubelet registers without them) */
+  taints: ComputedNodeLabels['nodeTaints'];
   /** Talos manifests computed for the cluster (bootstrap RBAC, kube-proxy, CoreDNS, ...) */
   manifests: Doc[];
-  /** What had to be done because talos-compute computes control planes only (empty for a control plane). */
-  workerNotes: string[];
 }
 
-function machineryConstant(line: TalosLine, name: string): string {
-  const judge = findJudge(`talosctl-${line}`);
-  if ('absent' in judge) throw new Error(judge.absent);
-  const r = spawnSync('go', ['mod', 'download', '-json', `github.com/siderolabs/talos/pkg/machinery@${judge.version}`], {
-    encoding: 'utf8', timeout: 120_000, cwd: '/', env: { ...process.env, GOFLAGS: '-mod=mod', GOWORK: 'off', PATH: `${process.env.PATH}:/usr/local/go/bin` },
-  });
-  const dir = r.status === 0 ? (JSON.parse(r.stdout) as { Dir?: string }).Dir : undefined;
-  const file = dir ? join(dir, 'constants/constants.go') : '';
-  if (!dir || !existsSync(file)) throw new Error(`Talos machinery module ${judge.version} not in the Go module cache: ${r.stderr}`);
-  const m = readFileSync(file, 'utf8').match(new RegExp(`\\b${name}\\s*=\\s*"([^"]+)"`));
-  if (!m) throw new Error(`no ${name} in ${file}`);
-  return m[1];
-}
-
-const v1alpha1 = (docs: Doc[]) => docs.find((d) => d.machine && d.cluster !== undefined);
-
-/** The labels Talos applies to the node (KubeNodeConfig or machine.nodeLabels; control planes get the role label). */
-export function talosNodeLabels(config: string, contract: string): Record<string, string> {
-  const docs = machineDocs(config);
-  if (contract === '1.14') return { ...(docs.find((d) => d.kind === 'KubeNodeConfig')?.labels ?? {}) };
-  const v1 = v1alpha1(docs)!;
-  return { ...(v1.machine.nodeLabels ?? {}), ...(v1.machine.type === 'controlplane' ? { [CP_LABEL]: '' } : {}) };
-}
-
-function withWorkerNodeDocs(cpConfig: string, workerConfig: string, contract: string): string {
-  const cp = machineDocs(cpConfig);
-  const w = machineDocs(workerConfig);
-  if (contract === '1.14') {
-    const kinds = ['KubeletConfig', 'KubeNodeConfig'];
-    return [...cp.filter((d) => !kinds.includes(d.kind)), ...w.filter((d) => kinds.includes(d.kind))].map((d) => stringify(d)).join('---\n');
-  }
-  const cpV1 = v1alpha1(cp)!;
-  const wV1 = v1alpha1(w)!;
-  for (const k of ['kubelet', 'nodeLabels', 'nodeTaints', 'nodeAnnotations']) {
-    if (wV1.machine[k] === undefined) delete cpV1.machine[k];
-    else cpV1.machine[k] = wV1.machine[k];
-  }
-  return cp.map((d) => stringify(d)).join('---\n');
-}
-
-export function talosKubelet(opts: { line: TalosLine; contract: string; nodeConfig: string; cpConfig: string; name: string; role: string; ip: string }): TalosKubelet {
-  const worker = opts.role !== 'controlplane';
-  const config = worker ? withWorkerNodeDocs(opts.cpConfig, opts.nodeConfig, opts.contract) : opts.nodeConfig;
-  const computed = computeControlPlane(opts.line, config, opts.name, opts.ip);
-  const args = Object.fromEntries(computed.kubelet.args.map((a) => {
+export function argsMap(args: string[]): Record<string, string> {
+  return Object.fromEntries(args.map((a) => {
     const m = a.match(/^--([^=]+)=(.*)$/s);
     if (!m) throw new Error(`kubelet arg ${a}`);
     return [m[1], m[2]];
   }));
-  const kc = structuredClone(computed.kubelet.config) as Doc;
-  const workerNotes: string[] = [];
-  if (worker) {
-    const cpMem = machineryConstant(opts.line, 'KubeletSystemReservedMemoryControlPlane');
-    if (kc.systemReserved?.memory === cpMem) {
-      kc.systemReserved.memory = machineryConstant(opts.line, 'KubeletSystemReservedMemoryWorker');
-      workerNotes.push(`systemReserved.memory ${cpMem} -> ${kc.systemReserved.memory} (KubeletSystemReservedMemoryWorker)`);
-    }
-    const own = opts.contract === '1.14' ? machineDocs(opts.nodeConfig).find((d) => d.kind === 'KubeNodeConfig')?.taints ?? {} : v1alpha1(machineDocs(opts.nodeConfig))!.machine.nodeTaints ?? {};
-    const before = (kc.registerWithTaints ?? []).length;
-    kc.registerWithTaints = (kc.registerWithTaints ?? []).filter((t: Doc) => t.key !== CP_LABEL || CP_LABEL in own);
-    if (kc.registerWithTaints.length !== before) workerNotes.push(`control-plane taint the v1alpha1 shim adds for control planes removed`);
-    if (!kc.registerWithTaints.length) delete kc.registerWithTaints;
+}
+
+/**
+ * Talos's kubelet for the node. `cpConfig` is the control plane's config: the cluster-wide manifests (bootstrap RBAC,
+ * kube-proxy, CoreDNS) are computed there, as on Talos, where the control plane applies them.
+ */
+export function talosKubelet(opts: { line: TalosLine; nodeConfig: string; cpConfig: string; cpName: string; cpIp: string; name: string; role: string; ip: string }): TalosKubelet {
+  const node = computeNodeLabels(opts.line, opts.nodeConfig, opts.name, opts.ip);
+  if (node.machineType !== opts.role) throw new Error(`${opts.name}: rendered as ${opts.role}, Talos reads machine type ${node.machineType}`);
+  let kubelet: Computed['kubelet'];
+  let manifests: Doc[];
+  if (opts.role === 'controlplane') {
+    const cp = computeControlPlane(opts.line, opts.nodeConfig, opts.name, opts.ip);
+    ({ kubelet, manifests } = cp);
+  } else {
+    kubelet = computeWorker(opts.line, opts.nodeConfig, opts.name, opts.ip).kubelet;
+    manifests = computeControlPlane(opts.line, opts.cpConfig, opts.cpName, opts.cpIp).manifests;
   }
-  return { args, config: kc, labels: talosNodeLabels(opts.nodeConfig, opts.contract), manifests: computed.manifests, workerNotes };
+  return { args: argsMap(kubelet.args), config: structuredClone(kubelet.config) as Doc, labels: node.nodeLabels, taints: node.nodeTaints, manifests };
+}
+
+/**
+ * Every KubeletConfiguration field the harness changes from Talos's, and why (the e2e node test checks the running
+ * kubelet's /configz against Talos's output with exactly these exceptions). Everything else is Talos's as computed.
+ */
+export const KUBELET_CONFIG_CHANGES: Record<string, string> = {
+  'authentication.x509.clientCAFile': 'path under the node folder',
+  staticPodPath: 'path under the node folder',
+  staticPodURL: 'dropped: machined\'s static pod server does not run (the control plane runs as processes)',
+  containerRuntimeEndpoint: 'the node\'s containerd socket under its folder',
+  resolvConf: 'path under the node folder (names the site\'s DNS forwarder)',
+  cgroupRoot: '/bulwark-e2e-<node> instead of /: two kubelets share one host',
+  kubeletCgroups: 'dropped: two kubelets share one host',
+  systemCgroups: 'dropped: two kubelets share one host',
+  failCgroupV1: 'false: cgroup v1 host (Talos runs cgroup v2; kubelet 1.36 refuses v1 without it)',
+  protectKernelDefaults: 'false: the sysctls it requires (vm.overcommit_memory=1, kernel.panic=10, kernel.panic_on_oops=1) are global on this shared machine and are not set',
+  podLogsDir: 'path under the node folder',
+};
+
+/** Talos's KubeletConfiguration with KUBELET_CONFIG_CHANGES applied (and nothing else). */
+export function localKubeletConfig(talos: Doc, o: { local: (p: string) => string; caPath: string; socket: string; resolvConf: string; cgroupRoot: string }): Doc {
+  const kc: Doc = structuredClone(talos);
+  kc.authentication.x509.clientCAFile = o.caPath;
+  if (kc.staticPodPath) kc.staticPodPath = o.local(kc.staticPodPath);
+  delete kc.staticPodURL;
+  kc.containerRuntimeEndpoint = `unix://${o.socket}`;
+  kc.resolvConf = o.resolvConf;
+  kc.cgroupRoot = o.cgroupRoot;
+  delete kc.kubeletCgroups;
+  delete kc.systemCgroups;
+  kc.failCgroupV1 = false;
+  kc.protectKernelDefaults = false;
+  kc.podLogsDir = o.local('/var/log/pods');
+  return kc;
+}
+
+/** Talos's kubelet flags with their paths under the node folder, plus --root-dir there (the one flag added). */
+export function localKubeletArgs(talos: Record<string, string>, local: (p: string) => string): Record<string, string> {
+  const args: Record<string, string> = {};
+  for (const [k, v] of Object.entries(talos)) args[k] = v.startsWith('/') ? local(v) : v;
+  args['root-dir'] = local('/var/lib/kubelet');
+  return args;
 }

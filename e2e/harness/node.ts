@@ -11,9 +11,9 @@ import { stringify, parse } from 'yaml';
 import type { ControlPlane } from './cluster';
 import { Containerd, startContainerd } from './containerd';
 import type { Identity } from './kube';
-import { applyAll, approveServingCsrs, bootstrapToken, labelNode, nodeManifests } from './node-cluster';
+import { applyAll, approveServingCsrs, bootstrapToken, labelNode, nodeManifests, taintNode } from './node-cluster';
 import { forward, Forward } from './node-forward';
-import { TalosKubelet, talosKubelet } from './node-kubelet';
+import { KUBELET_CONFIG_CHANGES, TalosKubelet, localKubeletArgs, localKubeletConfig, talosKubelet } from './node-kubelet';
 import { NodeNet, SITE, addNodeNet, createSite, netnsPath, removeSite, routePodSubnet } from './node-net';
 import { startDns, startKubeProxy } from './node-services';
 import type { NodeTools } from './node-tools';
@@ -33,7 +33,7 @@ export interface RunningNode {
   net: NodeNet;
   dir: string;
   talos: TalosKubelet;
-  /** the KubeletConfiguration the kubelet was started with (Talos's, with the deviations applied) */
+  /** the KubeletConfiguration the kubelet was started with (Talos's, with KUBELET_CONFIG_CHANGES applied) */
   kubeletConfig: Doc;
   kubeletArgs: Record<string, string>;
   kubeletConfigPath: string;
@@ -53,17 +53,14 @@ export interface NodeSet {
 
 /** Deviations every node has (the per-node ones are added with the node's name). */
 const COMMON_DEVIATIONS = [
-  'cgroup v1 host: kubelet failCgroupV1: false (Talos runs cgroup v2; kubelet 1.36 refuses v1 without it)',
-  'protectKernelDefaults: false: the kernel sysctls it requires (vm.overcommit_memory=1, kernel.panic=10, kernel.panic_on_oops=1) are global on this shared machine and are not set',
-  'cgroupRoot /bulwark-e2e-<node> instead of /, no kubeletCgroups/systemCgroups: two kubelets share one host',
-  'paths under the node folder: kubelet --root-dir and podLogsDir, /etc/kubernetes, containerd root/state/socket, CNI folders, resolvConf',
-  'staticPodURL dropped: machined\'s static pod server does not run (the control plane runs as processes)',
+  ...Object.entries(KUBELET_CONFIG_CHANGES).map(([k, why]) => `kubelet ${k}: ${why}`),
+  'kubelet flags: Talos\'s, their paths under the node folder, plus --root-dir there; containerd root/state/socket and CNI folders under it too',
   'kubelet and containerd in a network namespace each node, sharing the host\'s mount and PID namespaces',
   'API server reached at 198.18.0.1 (a forwarder to its loopback port) instead of KubePrism/the cluster endpoint',
   'CNI bridge + host-local with host-gw routes instead of flannel; kube-proxy and CoreDNS as processes with Talos\'s configuration, not as the DaemonSet/Deployment',
   'containerd sandbox image: the pause image built here (pause.c of the kubernetes module, tag 3.10.2) from the local registry instead of registry.k8s.io/pause:3.10.2',
   'containerd restrict_oom_score_adj = true and the kubelet\'s oomScoreAdj -450 not applied: this machine withholds CAP_SYS_RESOURCE',
-  'node labels applied by the harness as admin, as Talos\'s NodeApplyController does; kubelet-serving CSRs approved by the harness after checking their names',
+  'node labels and taints (Talos\'s NodeLabelSpec/NodeTaintSpec) applied by the harness as admin, as Talos\'s NodeApplyController does; kubelet-serving CSRs approved by the harness after checking their names',
 ];
 
 const CGROUP = '/sys/fs/cgroup';
@@ -191,8 +188,8 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
       const net = await addNodeNet(i);
       const ndir = join(dir, plan.name);
       const local = (p: string) => join(ndir, 'root', p);
-      const talos = talosKubelet({ line, contract: st.contract, nodeConfig: rendered.config, cpConfig: cpRendered.config, name: plan.name, role: rendered.role, ip: net.ip });
-      if (talos.workerNotes.length) deviations.push(`${plan.name}: talos-compute computes control planes only; worker kubelet from the control-plane config with this node's kubelet and node documents, then ${talos.workerNotes.join('; ')}`);
+      const cpNode = st.v.stack.nodes.find((n) => n.name === cpRendered.name)!;
+      const talos = talosKubelet({ line, nodeConfig: rendered.config, cpConfig: cpRendered.config, cpName: cpNode.name, cpIp: cpNode.address.split('/')[0], name: plan.name, role: rendered.role, ip: net.ip });
       if (i === 0) await applyAll(cp, nodeManifests(talos.manifests, token));
 
       const cniConfDir = local('/etc/cni/net.d');
@@ -208,21 +205,9 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
       const caPath = writeFile(local('/etc/kubernetes/pki/ca.crt'), cp.caPem, 0o644);
       const cgroupRoot = `bulwark-e2e-${plan.name}`;
       makeCgroupRoot(cgroupRoot);
-      const kc: Doc = structuredClone(talos.config);
-      kc.authentication.x509.clientCAFile = caPath;
-      if (kc.staticPodPath) kc.staticPodPath = local(kc.staticPodPath);
-      delete kc.staticPodURL;
-      kc.containerRuntimeEndpoint = `unix://${containerd.socket}`;
-      kc.resolvConf = writeFile(local('/system/resolved/resolv.conf'), `nameserver ${SITE.hostIp}\n`, 0o644);
-      kc.cgroupRoot = `/${cgroupRoot}`;
-      delete kc.kubeletCgroups;
-      delete kc.systemCgroups;
-      kc.failCgroupV1 = false;
-      kc.protectKernelDefaults = false;
-      kc.podLogsDir = local('/var/log/pods');
-      const args: Record<string, string> = {};
-      for (const [k, v] of Object.entries(talos.args)) args[k] = v.startsWith('/') ? local(v) : v;
-      args['root-dir'] = local('/var/lib/kubelet');
+      const resolvConf = writeFile(local('/system/resolved/resolv.conf'), `nameserver ${SITE.hostIp}\n`, 0o644);
+      const kc = localKubeletConfig(talos.config, { local, caPath, socket: containerd.socket, resolvConf, cgroupRoot: `/${cgroupRoot}` });
+      const args = localKubeletArgs(talos.args, local);
       node.kubeletConfigPath = writeFile(args.config, stringify(kc));
       writeFile(args['bootstrap-kubeconfig'], kubeconfigFor(server, cp.caPem, { name: 'bootstrap', token: `${token.id}.${token.secret}` }));
       node.kubeletConfig = kc;
@@ -237,6 +222,7 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
     for (const n of nodes) {
       await waitFor(`node ${n.name} registered`, async () => (await cp.kube.request(cp.admin, 'GET', `/api/v1/nodes/${n.name}`)).status === 200, 90_000, n.procs[1]);
       await labelNode(cp, n.name, n.talos.labels);
+      await taintNode(cp, n.name, n.talos.taints);
     }
     for (const n of nodes.filter((x) => x.kubeletConfig.serverTLSBootstrap)) {
       await waitFor(`${n.name} serving certificate`, async () => {

@@ -4,7 +4,7 @@
  * CoreDNS, in network namespaces), and the claims that take effect on the node are checked with real pods created
  * by the real tenants (OIDC tokens). Results: out/e2e/results.json, judge "real node (...)".
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
@@ -16,6 +16,7 @@ import { ControlPlane, startControlPlane } from '../../e2e/harness/cluster';
 import { Idp, login, startIdps } from '../../e2e/harness/idp';
 import type { Identity, K8sObj } from '../../e2e/harness/kube';
 import { NodePlan, NodeSet, RunningNode, startNodes } from '../../e2e/harness/node';
+import { KUBELET_CONFIG_CHANGES, argsMap, localKubeletArgs } from '../../e2e/harness/node-kubelet';
 import { runKubeBenchNode } from '../../e2e/harness/node-bench';
 import { SITE } from '../../e2e/harness/node-net';
 import { findNodeTools, nodeJudge } from '../../e2e/harness/node-tools';
@@ -24,6 +25,8 @@ import { Results } from '../../e2e/harness/results';
 import { PreparedStack, prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
 import { testSecrets } from '../helpers';
+import { computeWorker } from '../talos/compute-worker';
+import { computeControlPlane } from '../talos/talosctl';
 import { HOST_UID_MAP, Info, policiesOf, sandboxClass, tenantPod, testappPod } from './nodes-pods';
 
 // lab runs in the suite. prod and saas do not yet (run them with BULWARK_E2E_NODE_STACKS=lab,prod,saas):
@@ -75,6 +78,9 @@ const tcpOpen = (host: string, port: number) => new Promise<boolean>((resolve) =
   s.once('error', () => resolve(false));
   s.once('timeout', () => { s.destroy(); resolve(false); });
 });
+
+/** JSON with every object's keys sorted: the kubelet serialises taints in its own field order. */
+const canonical = (x: unknown): string => JSON.stringify(x, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
 
 /** A request straight to a kubelet's API (:10250), verifying its serving certificate against the cluster CA when it has one. */
 const kubeletGet = (node: RunningNode, path: string, caPem: string, token?: string) => new Promise<number>((resolve, reject) => {
@@ -169,12 +175,53 @@ for (const stackName of STACKS) {
         for (const n of ns.nodes) {
           const node = (await cp.kube.request(admin, 'GET', `/api/v1/nodes/${n.name}`)).json as Doc;
           for (const [k, v] of Object.entries(n.talos.labels)) expect(node.metadata.labels[k]).toBe(v);
-          const want = (n.kubeletConfig.registerWithTaints ?? []) as Doc[];
+          const want = n.talos.taints;
           for (const t of want) expect(node.spec.taints).toEqual(expect.arrayContaining([expect.objectContaining({ key: t.key, effect: t.effect })]));
           if (n.kubeletConfig.rotateCertificates) expect(node.metadata.annotations ?? {}).toBeDefined();
           notes.push(`${n.name} (${n.role}${n.kubeletConfig.serverTLSBootstrap ? ', serving cert from the cluster CA' : ''}): taints ${want.map((t) => t.key).join(',') || 'none'}, podPidsLimit ${n.kubeletConfig.podPidsLimit}`);
         }
         return `${notes.join('; ')}. Deviations from Talos: ${ns.deviations.join(' | ')}`;
+      });
+    });
+
+    test('each kubelet runs the KubeletConfiguration and flags Talos computes for its node (/configz, its command line)', async () => {
+      await claim('each kubelet serves (/configz) the KubeletConfiguration Talos\'s controllers compute for its node, control plane and worker, and runs with Talos\'s flags; only the listed changes differ', ['k8s.kubelet.authn-authz', 'k8s.kubelet.tls', 'k8s.kubelet.certificate-rotation', 'k8s.kubelet.serving-certificates', 'k8s.kubelet.pod-pids-limit', 'k8s.kubelet.event-qps', 'runtime.seccomp.default'], async () => {
+        const line = st.v.stack.cluster.talosVersion.replace(/^v/, '').split('.').slice(0, 2).join('.') as '1.13' | '1.14';
+        const notes: string[] = [];
+        for (const n of ns.nodes) {
+          // computed here, independently of the harness: talos-compute's control-plane or worker mode on the node's own config
+          const config = st.rendered.nodes.find((x) => x.name === n.name)!.config;
+          const talos = n.role === 'controlplane' ? computeControlPlane(line, config, n.name, n.ip).kubelet : computeWorker(line, config, n.name, n.ip).kubelet;
+          const r = await cp.kube.request(admin, 'GET', `/api/v1/nodes/${n.name}/proxy/configz`);
+          if (r.status !== 200) throw new Error(`${n.name} /configz through the API server: HTTP ${r.status} ${r.text.slice(0, 200)}`);
+          const served = r.json.kubeletconfig as Doc;
+          const wrong: string[] = [];
+          const defaulted: string[] = [];
+          let same = 0;
+          const walk = (want: unknown, got: unknown, path: string) => {
+            const changed = Object.keys(KUBELET_CONFIG_CHANGES).find((k) => path === k || path.startsWith(`${k}.`));
+            if (changed) return;
+            if (want && typeof want === 'object' && !Array.isArray(want) && Object.keys(want).length) {
+              for (const [k, v] of Object.entries(want)) walk(v, (got as Doc | undefined)?.[k], path ? `${path}.${k}` : k);
+              return;
+            }
+            if (canonical(want) === canonical(got)) { same++; return; }
+            // Go's zero value of a field without omitempty ("0s", 0, {}): the kubelet applies its own default, as on Talos
+            if (want === '0s' || want === 0 || want === '0' || (want && typeof want === 'object' && !Object.keys(want).length)) { defaulted.push(path); return; }
+            wrong.push(`${path}: Talos ${JSON.stringify(want)}, served ${JSON.stringify(got)}`);
+          };
+          walk(talos.config, served, '');
+          // /configz omits false booleans (omitempty)
+          for (const k of ['failCgroupV1', 'protectKernelDefaults', 'cgroupRoot']) if (JSON.stringify(served[k] ?? false) !== JSON.stringify(n.kubeletConfig[k])) wrong.push(`${k} (changed by the harness to ${JSON.stringify(n.kubeletConfig[k])}): served ${JSON.stringify(served[k])}`);
+          // the command line: Talos's flags, paths under the node folder, plus --root-dir
+          const cmdline = readFileSync(`/proc/${n.procs[1].child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+          const ran = argsMap(cmdline.slice(cmdline.indexOf('--') + 2));
+          const want = localKubeletArgs(argsMap(talos.args), (p) => join(n.dir, 'root', p));
+          if (JSON.stringify(Object.entries(ran).sort()) !== JSON.stringify(Object.entries(want).sort())) wrong.push(`flags: ran ${JSON.stringify(ran)}, Talos's (localised) ${JSON.stringify(want)}`);
+          expect(`${n.name}: ${wrong.join('; ')}`).toBe(`${n.name}: `);
+          notes.push(`${n.name} (${n.role}, talos-compute ${n.role === 'controlplane' ? 'control-plane' : 'worker'} mode): ${same} of Talos's fields served as computed, ${defaulted.length} Go zero values defaulted by the kubelet (${defaulted.join(',')}), ${Object.keys(talos.args).length} flags as computed`);
+        }
+        return `${notes.join('; ')}. Changed by the harness: ${Object.keys(KUBELET_CONFIG_CHANGES).join(', ')}`;
       });
     });
 
@@ -227,7 +274,7 @@ for (const stackName of STACKS) {
       const ids = policiesOf(st).includes('bulwark-user-namespaces') ? ['runtime.userns.enabled', 'tenancy.admission.user-namespaces'] : ['runtime.userns.enabled'];
       await claim('hostUsers: false → /proc/self/uid_map is not the host\'s identity map', ids, async () => {
         const worker = ns.nodes.find((n) => n.role === 'worker')!;
-        const tolerations = (worker.kubeletConfig.registerWithTaints ?? []).map((x: Doc) => ({ key: x.key, operator: 'Exists', effect: x.effect }));
+        const tolerations = worker.talos.taints.map((x) => ({ key: x.key, operator: 'Exists', effect: x.effect }));
         const pod = testappPod('e2e-userns', image(), { hostUsers: false, nodeName: worker.name, tolerations });
         await create(admin, { ...pod, metadata: { ...pod.metadata, namespace: 'kube-system' } });
         await ready('kube-system', 'e2e-userns');
@@ -244,7 +291,7 @@ for (const stackName of STACKS) {
     test('a platform pod in kube-system runs; the kubelet\'s seccompDefault covers pods that ask for nothing', async () => {
       await claim('platform pod in kube-system (no seccompProfile in its spec) runs Ready with Seccomp mode 2 from the kubelet default', ['runtime.seccomp.default'], async () => {
         const worker = ns.nodes.find((n) => n.role === 'worker')!;
-        const tolerations = (worker.kubeletConfig.registerWithTaints ?? []).map((x: Doc) => ({ key: x.key, operator: 'Exists', effect: x.effect }));
+        const tolerations = worker.talos.taints.map((x) => ({ key: x.key, operator: 'Exists', effect: x.effect }));
         const pod = testappPod('e2e-platform', image(), { nodeName: worker.name, tolerations, securityContext: { runAsNonRoot: true, runAsUser: 65532 } });
         await create(platformAdmin, { ...pod, metadata: { ...pod.metadata, namespace: 'kube-system' } });
         const p = await ready('kube-system', 'e2e-platform');
