@@ -9,6 +9,7 @@
 import type { NodeConfig } from '../config/schema';
 import type { ControlDecision } from '../controls/resolve';
 import type { ConfigPath, Contribution, ControlContext, MachineContribution } from '../controls/types';
+import { cisOwnedPaths } from '../cis/owned';
 import { AUTHN_FILE, AUTHN_HOST_DIR } from './machine/v1alpha1';
 import { kubeProxyConfiguration } from './machine/multidoc';
 import { type ConfigPatch, type Doc, PatchError, applyConfigPatch, documentLabel } from './patches';
@@ -72,7 +73,10 @@ export function ownedPaths(decision: ControlDecision, contribution: Contribution
   for (const n of contribution.nodes ?? []) if (n.match(node)) out.push(...machinePaths(n.machine, contract));
   if (contribution.controlPlane) out.push(...controlPlanePaths(contribution.controlPlane, contract, node.role === 'controlplane'));
   out.push(...(decision.control.ownsPaths?.(ctx, node) ?? []));
-  return out;
+  // and what the CIS checks it cites read, Talos's defaults included (core/cis/owned.ts)
+  out.push(...cisOwnedPaths(decision.control, contract, node.role));
+  const seen = new Set<string>();
+  return out.filter((p) => !seen.has(printPath(p)) && !!seen.add(printPath(p)));
 }
 
 export const printPath = (p: ConfigPath): string =>
