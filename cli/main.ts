@@ -16,6 +16,7 @@ import { registerPosture } from './commands/posture';
 import { registerRender } from './commands/render';
 import { registerRestoreEtcd } from './commands/restore-etcd';
 import { registerRotate } from './commands/rotate-encryption-key';
+import { registerRotateCa } from './commands/rotate-ca';
 import { EXIT, GlobalOptions, Io, defaultIo, reportError } from './io';
 
 /** Global options with the Io the command writes through. */
@@ -53,7 +54,7 @@ export function buildProgram(io: Io, result: { code: number }): Command {
     }
     return undefined;
   };
-  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerImages, registerDrift, registerRestoreEtcd, registerCompletion]) register(program, act);
+  for (const register of [registerRender, registerPosture, registerDiff, registerCatalogue, registerBreakGlass, registerRotate, registerRotateCa, registerImages, registerDrift, registerRestoreEtcd, registerCompletion]) register(program, act);
   for (const c of program.commands) c.exitOverride().configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) }).showSuggestionAfterError(true);
   return program;
 }

@@ -9,7 +9,8 @@ import { findDefinitions, loadDefinitions } from '../core/cis/definitions';
 import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
-import { REPO_ROOT, todayDate } from '../core/stack';
+import { caAgeReport } from '../core/posture/ca-age';
+import { REPO_ROOT, today, todayDate } from '../core/stack';
 import { GlobalOptions, InputError, Io, progress } from './io';
 import { StackArgs, loadStackArg, printWarnings } from './stack-arg';
 import { checkReplaceable, inside, stackOutDir } from './out-dir';
@@ -42,6 +43,8 @@ export async function renderCommand(a: RenderArgs, io: Io, g: GlobalOptions): Pr
     onNode: (i, n) => step.count('nodes rendered', i, n),
   });
   step.count('nodes rendered', rendered.nodes.length, rendered.nodes.length);
+  // the CAs' ages and any rotation left half-done, from the real bundle (the posture itself does not depend on secrets)
+  rendered.posture.certificateAuthorities = caAgeReport(secrets.bundle, today());
 
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
   rmSync(tmp, { recursive: true, force: true }); // a link there is removed, never followed

@@ -13,6 +13,7 @@ import { type ControlDecision, unmetText } from '../controls/resolve';
 import type { ClusterPlan } from '../render/plan';
 import { contributionEvidence } from './evidence';
 import { STATUS_MEANING, idRanges, judgement, layerSummaries } from './summary';
+import { type CaAgeReport, caAgeMarkdown } from './ca-age';
 
 export type PostureStatus = 'enforced' | 'depends' | 'not-applied' | 'waived' | 'not-required' | 'not-applicable';
 
@@ -86,6 +87,8 @@ export interface PostureReport {
   cis: { benchmark: string; evaluated: boolean; source?: string; reason?: string; counts?: Record<string, number>; results: CisRow[] };
   tenants: string[];
   nodes: { name: string; role: string; schematic: string; installer: string }[];
+  /** Each CA's age and rotation (core/posture/ca-age.ts): only where the real bundle is known (the CLI). */
+  certificateAuthorities?: CaAgeReport;
 }
 
 export function summarise(controls: { status: PostureStatus }[]): PostureSummary {
@@ -197,6 +200,8 @@ export function postureMarkdown(p: PostureReport): string {
     L.push('', '## Waivers', '');
     for (const c of waived) L.push(`- \`${c.id}\` — waived by ${c.by}${c.expires ? `, expires ${c.expires}` : ''}: ${esc(c.reason ?? '')}`);
   }
+
+  if (p.certificateAuthorities) L.push('', ...caAgeMarkdown(p.certificateAuthorities));
 
   L.push('', '## Controls', '');
   for (const s of layers) {

@@ -103,7 +103,7 @@ export interface CaAge {
 export function caAges(b: SecretsBundle, now: Date): CaAge[] {
   return (['k8s', 'os'] as const).map((ca) => {
     const notBefore = new Date(new X509Certificate(fromB64(b.certs[ca].crt)).validFrom);
-    return { ca, title: CA_TITLES[ca], notBefore: notBefore.toISOString().slice(0, 10), ageDays: Math.floor((now.getTime() - notBefore.getTime()) / 86400_000), phase: caPhase(b, ca) };
+    return { ca, title: CA_TITLES[ca], notBefore: notBefore.toISOString().slice(0, 10), ageDays: Math.max(0, Math.floor((now.getTime() - notBefore.getTime()) / 86400_000)), phase: caPhase(b, ca) };
   });
 }
 

@@ -7,7 +7,7 @@ import { defaultIo } from '../../cli/io';
 import { REPO_ROOT } from '../../core/stack';
 import { cli } from './run';
 
-const COMMANDS = ['render', 'posture', 'diff', 'explain', 'profiles', 'controls', 'break-glass', 'rotate-encryption-key', 'images', 'drift', 'restore-etcd', 'completion'];
+const COMMANDS = ['render', 'posture', 'diff', 'explain', 'profiles', 'controls', 'break-glass', 'rotate-encryption-key', 'rotate-ca', 'images', 'drift', 'restore-etcd', 'completion'];
 
 test('bulwark --help lists every subcommand, the global options and the exit codes', async () => {
   const r = await cli(['--help']);
@@ -52,7 +52,7 @@ test('bad usage exits 2 and says what would be right', async () => {
 test('package.json: bin is bin/bulwark.js and the npm scripts are thin aliases of it', () => {
   const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
   expect(pkg.bin).toEqual({ bulwark: 'bin/bulwark.js' });
-  for (const [script, sub] of [['render', 'render'], ['posture', 'posture'], ['posture:diff', 'diff'], ['images', 'images'], ['break-glass', 'break-glass'], ['rotate-encryption-key', 'rotate-encryption-key'], ['drift', 'drift'], ['restore-etcd', 'restore-etcd']])
+  for (const [script, sub] of [['render', 'render'], ['posture', 'posture'], ['posture:diff', 'diff'], ['images', 'images'], ['break-glass', 'break-glass'], ['rotate-encryption-key', 'rotate-encryption-key'], ['rotate-ca', 'rotate-ca'], ['drift', 'drift'], ['restore-etcd', 'restore-etcd']])
     expect(pkg.scripts[script]).toBe(`node bin/bulwark.js ${sub}`);
   expect(readFileSync(join(REPO_ROOT, 'bin/bulwark.js'), 'utf8')).toMatch(/^#!\/usr\/bin\/env node\n/);
 });
