@@ -100,6 +100,8 @@ export interface ClusterLayerArgs {
   tenants: Map<string, K8sObject[]>;
   /** What the provider waits for (bootstrap, node resets on destroy). */
   dependsOn?: pulumi.Input<pulumi.Input<pulumi.Resource>[]>;
+  /** Secrets built from stack secrets (the etcd backup's S3 credentials): `stringData` registered as a secret input and output. */
+  secrets?: K8sObject[];
 }
 
 export class ClusterLayer extends pulumi.ComponentResource {
@@ -121,6 +123,10 @@ export class ClusterLayer extends pulumi.ComponentResource {
     const clusterWide = registerObjects(args.objects, objectOpts, this.resources);
     this.tenants = new Map();
     for (const [tenant, objects] of args.tenants) this.tenants.set(tenant, registerObjects(objects, objectOpts, this.resources, clusterWide));
+    for (const s of args.secrets ?? []) {
+      const object = { ...s, stringData: pulumi.secret(s.stringData) } as unknown as K8sObject;
+      this.resources.set(objectKey(s), new KubernetesObject((k8s.core.v1.Secret as unknown as { __pulumiType: string }).__pulumiType, resourceName(s), object, { ...objectOpts, additionalSecretOutputs: ['data', 'stringData'] }));
+    }
     this.registerOutputs({});
   }
 }

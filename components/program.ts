@@ -16,6 +16,7 @@ import { CATALOGUE } from '../core/controls/catalogue';
 import { EXISTING_CLUSTER_LAYERS, objectsInLayers } from '../core/ops/k8s';
 import { placeholderSecrets } from '../core/ops/placeholder';
 import { healthTarget, resetSteps, rolloutGroups } from '../core/ops/rollout';
+import { caRotationOrder } from '../core/ops/ca-rotation-order';
 import { dutyHolder, liveNodes } from '../core/ops/membership';
 import { Member, membersOf } from '../core/config/membership';
 import { hostnameOf } from '../core/render/machine/network';
@@ -175,7 +176,8 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base, previou
     kubernetesVersion: stack.cluster.kubernetesVersion,
     healthTimeout: ops.healthTimeout,
     planDigest,
-    groups: rolloutGroups(live, ops.workerBatchSize),
+    // the Kubernetes CA's drop phase: workers first (core/ops/ca-rotation-order.ts)
+    groups: caRotationOrder(rolloutGroups(live, ops.workerBatchSize), stack.caRotation),
     nodes: rolloutNodes,
   });
 

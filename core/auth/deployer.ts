@@ -15,6 +15,7 @@
  */
 import { DEPLOYER_GROUP } from '../secrets/deployer-client';
 import { CONTROL_ANNOTATION, K8sObject, MANAGED_BY } from '../render/k8s';
+import { BACKUP_NAMESPACE, backupNamespace } from '../render/backup';
 
 export const DEPLOYER_ROLE = 'bulwark:deployer';
 const WRITE = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
@@ -40,8 +41,32 @@ export const CILIUM_NAMESPACED: Record<string, string[]> = {
   'rbac.authorization.k8s.io': ['roles', 'rolebindings'],
 };
 
-export function deployerObjects(control: string, opts: { installsCilium?: boolean } = {}): K8sObject[] {
+/**
+ * With bulwark:backup the deployer writes the etcd backup job, its Talos credential request and its S3
+ * Secret: in the job's namespace only (a Role; that namespace comes with it, core/render/backup.ts).
+ */
+export const BACKUP_NAMESPACED: Record<string, string[]> = { '': ['secrets'], batch: ['cronjobs'], 'talos.dev': ['serviceaccounts'] };
+
+export function deployerObjects(control: string, opts: { installsCilium?: boolean; backup?: boolean } = {}): K8sObject[] {
   const meta = (name: string) => ({ name, labels: { ...MANAGED_BY }, annotations: { [CONTROL_ANNOTATION]: control } });
+  const backup: K8sObject[] = opts.backup
+    ? [
+        backupNamespace(),
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'Role',
+          metadata: { ...meta(`${DEPLOYER_ROLE}:etcd-backup`), namespace: BACKUP_NAMESPACE },
+          rules: Object.entries(BACKUP_NAMESPACED).map(([group, resources]) => ({ apiGroups: [group], resources, verbs: WRITE })),
+        },
+        {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { ...meta(`${DEPLOYER_ROLE}:etcd-backup`), namespace: BACKUP_NAMESPACE },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${DEPLOYER_ROLE}:etcd-backup` },
+          subjects: [{ kind: 'Group', apiGroup: 'rbac.authorization.k8s.io', name: DEPLOYER_GROUP }],
+        },
+      ]
+    : [];
   const cilium: K8sObject[] = opts.installsCilium
     ? [
         {
@@ -61,6 +86,7 @@ export function deployerObjects(control: string, opts: { installsCilium?: boolea
     : [];
   return [
     ...cilium,
+    ...backup,
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'ClusterRole',

@@ -77,6 +77,8 @@ export interface ControlPlaneContribution {
   inlineManifests?: { name: string; objects: K8sObject[] }[];
   /** Flannel (cluster.cni: flannel) runs with kube-network-policies, which enforces NetworkPolicy. */
   kubeNetworkPolicies?: boolean;
+  /** Talos API access from Kubernetes (talos.dev ServiceAccounts): these roles, from these namespaces only; one control owns it. */
+  talosApiAccess?: { allowedRoles: string[]; allowedKubernetesNamespaces: string[] };
 }
 
 export interface Contribution {

@@ -21,7 +21,8 @@ export const BACKUP_ROLE = 'os:etcd:backup';
 export const TALOS_BACKUP_IMAGE = 'ghcr.io/siderolabs/talos-backup:v0.1.0-beta.2';
 const CREDENTIALS = 'etcd-backup-s3';
 const TALOS_SECRET = 'etcd-backup-talos';
-const CONTROL = 'ops.etcd.backup';
+export const BACKUP_CONTROL = 'k8s.etcd.backup';
+const CONTROL = BACKUP_CONTROL;
 const TALOS_API_PORT = 50000;
 
 const meta = (name: string, namespace?: string, labels: Record<string, string> = {}) => ({
@@ -35,15 +36,23 @@ function s3Port(endpoint: string): number {
   return u.port ? Number(u.port) : 443;
 }
 
-/** Every object the backup needs but the credentials Secret, in apply order. */
+/**
+ * The job's namespace at Pod Security `restricted`. In a provisioned cluster Talos creates it, with the deployer's
+ * Role there (core/auth/deployer.ts): an inline manifest, so the Role exists before the program applies the job.
+ */
+export function backupNamespace(): K8sObject {
+  const pss = Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'restricted'], [`pod-security.kubernetes.io/${m}-version`, 'latest']]));
+  return { apiVersion: 'v1', kind: 'Namespace', metadata: meta(BACKUP_NAMESPACE, undefined, pss) };
+}
+
+/** Every object the backup needs but the credentials Secret, in apply order (the Namespace first). */
 export function backupObjects(stack: StackConfig, b: BackupConfig, image = TALOS_BACKUP_IMAGE): K8sObject[] {
   const ns = BACKUP_NAMESPACE;
   const labels = { 'app.kubernetes.io/name': 'etcd-backup' };
-  const pss = Object.fromEntries(['enforce', 'audit', 'warn'].flatMap((m) => [[`pod-security.kubernetes.io/${m}`, 'restricted'], [`pod-security.kubernetes.io/${m}-version`, 'latest']]));
   const env = (name: string, value: string) => ({ name, value });
   const fromSecret = (name: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: CREDENTIALS, key } } });
   return [
-    { apiVersion: 'v1', kind: 'Namespace', metadata: meta(ns, undefined, pss) },
+    backupNamespace(),
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta('etcd-backup', ns), automountServiceAccountToken: false },
     // Talos answers with a Secret of the same name holding a talosconfig for these roles only.
     { apiVersion: 'talos.dev/v1alpha1', kind: 'ServiceAccount', metadata: meta(TALOS_SECRET, ns), spec: { roles: [BACKUP_ROLE] } },
@@ -120,9 +129,12 @@ export function backupCredentialsSecret(accessKeyId: string, secretAccessKey: st
   return { apiVersion: 'v1', kind: 'Secret', metadata: meta(CREDENTIALS, BACKUP_NAMESPACE), type: 'Opaque', stringData: { accessKeyId, secretAccessKey } };
 }
 
-/** What control-plane machine configurations need for the job's Talos credential, per contract. */
+/** The Talos API access the control planes grant the job: that role, from that namespace, nothing else. */
+export const BACKUP_ACCESS = { allowedRoles: [BACKUP_ROLE], allowedKubernetesNamespaces: [BACKUP_NAMESPACE] };
+
+/** What control-plane machine configurations need for the job's Talos credential, per contract (the renderers write it from BACKUP_ACCESS). */
 export function talosApiAccess(contract: '1.13' | '1.14'): { patch?: Record<string, unknown>; document?: Record<string, unknown> } {
-  const access = { allowedRoles: [BACKUP_ROLE], allowedKubernetesNamespaces: [BACKUP_NAMESPACE] };
+  const access = BACKUP_ACCESS;
   return contract === '1.14'
     ? { document: { apiVersion: 'v1alpha1', kind: 'KubeTalosAPIAccessConfig', ...access } }
     : { patch: { machine: { features: { kubernetesTalosAPIAccess: { enabled: true, ...access } } } } };

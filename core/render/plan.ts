@@ -43,6 +43,7 @@ export interface ControlPlanePlan {
   adminKubeconfigCertLifetime?: string;
   kubeNetworkPolicies: boolean;
   inlineManifests: { name: string; objects: K8sObject[]; control: string }[];
+  talosApiAccess?: Owned<{ allowedRoles: string[]; allowedKubernetesNamespaces: string[] }>;
 }
 
 export interface ClusterPlan {
@@ -109,6 +110,10 @@ function applyControlPlane(plan: ControlPlanePlan, c: ControlPlaneContribution, 
   if (c.adminKubeconfigCertLifetime) plan.adminKubeconfigCertLifetime = c.adminKubeconfigCertLifetime;
   for (const m of c.inlineManifests ?? []) plan.inlineManifests.push({ ...m, control });
   if (c.kubeNetworkPolicies) plan.kubeNetworkPolicies = true;
+  if (c.talosApiAccess) {
+    if (plan.talosApiAccess) throw new Error(`catalogue conflict: Talos API access owned by ${plan.talosApiAccess.control} and ${control}`);
+    plan.talosApiAccess = { value: c.talosApiAccess, control };
+  }
 }
 
 export function buildPlan(decisions: ControlDecision[], ctx: ControlContext): ClusterPlan {

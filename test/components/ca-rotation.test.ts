@@ -19,7 +19,7 @@ beforeAll(async () => {
   phases = await rotationPhases(await testSecrets());
   for (const phase of PHASE_NAMES)
     runs.set(phase, await runExample('lab', (v) => { if (phase !== 'before') v.caRotation = { kubernetes: phase, talos: phase }; }, { secrets: phases[phase] }));
-});
+}, 300_000);
 
 const preview = (phase: PhaseName, node: string) => String(runs.get(phase)!.byName.get(node)!.raw.machineConfig);
 const nodes = () => example('lab').stack.nodes.map((n) => n.name);
@@ -75,4 +75,13 @@ test('no private key of an old or new CA is in a plain input or output, in any p
     const strings = [...run.registrations.flatMap((r) => plain(r.raw)), ...plain(run.stackOutputs)];
     for (const s of strings) for (const k of keys) if (s.includes(k)) throw new Error(`${phase}: CA key material in a plain value: ${s.slice(0, 60)}…`);
   }
+});
+
+test('the Kubernetes CA\'s drop phase rolls out workers first (their kubelets re-bootstrap while every API server accepts both CAs)', () => {
+  const v = example('lab');
+  const [cp, worker] = ['controlplane', 'worker'].map((role) => v.stack.nodes.find((n) => n.role === role)!.name);
+  const dependsOnStep = (phase: PhaseName, node: string, on: string) =>
+    runs.get(phase)!.byName.get(`${node}-rollout`)!.dependencies.includes(runs.get(phase)!.byName.get(`${on}-rollout`)!.urn);
+  for (const phase of ['before', 'accept', 'switch'] as const) expect([dependsOnStep(phase, worker, cp), dependsOnStep(phase, cp, worker)]).toEqual([true, false]);
+  expect([dependsOnStep('drop', worker, cp), dependsOnStep('drop', cp, worker)]).toEqual([false, true]);
 });

@@ -7,7 +7,7 @@ import { parseAllDocuments, stringify } from 'yaml';
 import { renderStack } from '../../core/render/index';
 import { testSecrets } from '../helpers';
 import { absentJudges, judgesRequired, validate } from './talosctl';
-import { type Variant, variants } from './variants';
+import { type Variant, backupVariants, variants } from './variants';
 
 interface Accepted {
   warning: string;
@@ -31,7 +31,7 @@ const MODES = ['metal', 'metal-agent', 'cloud', 'container'] as const;
 /** Every config is judged for `metal`; the single-node edge stack also for every other mode talosctl knows. */
 const modesOf = (v: Variant) => (v.valid.stack.site === 'edge' ? MODES : (['metal'] as const));
 
-const all = variants();
+const all = [...variants(), ...backupVariants()];
 const used = new Set<Accepted>();
 
 if (absentJudges.length && !judgesRequired) {

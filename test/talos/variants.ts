@@ -53,3 +53,32 @@ export function variants(): Variant[] {
   }
   return out;
 }
+
+/**
+ * bulwark:backup adds Talos API access for the backup job to the control planes (no example stack can hold its
+ * S3 secrets without a passphrase salt): prod with it, on each line and its own contract (judged by talosctl validate).
+ */
+export function backupVariants(): Variant[] {
+  const out: Variant[] = [];
+  for (const line of ['1.13', '1.14'] as const) {
+    const v = exampleValues('prod') as { cluster: Record<string, unknown>; waivers?: unknown[] };
+    Object.assign(v.cluster, { talosVersion: TALOS_OF_LINE[line], contract: line });
+    let valid: ValidStack;
+    try {
+      valid = validateValues('prod', { ...v, backup: BACKUP }, { today: TODAY });
+    } catch (e) {
+      if (line !== '1.13' || !/encrypts ConfigMaps/.test(String(e))) throw e;
+      valid = validateValues('prod', { ...v, backup: BACKUP, waivers: [...(v.waivers ?? []), CONTRACT_113_WAIVER] }, { today: TODAY });
+    }
+    out.push({ label: `prod contract-${line} with bulwark:backup`, stack: 'prod', line, contract: line, valid });
+  }
+  return out;
+}
+
+/** A backup section as the program receives it (stack secrets decrypted). */
+const BACKUP = {
+  schedule: '0 */6 * * *',
+  s3: { endpoint: 'https://s3.backup.example.internal:9000', bucket: 'prod-etcd', accessKeyId: 'id', secretAccessKey: 'key' },
+  recipient: 'age17ltu9gnn7mp5xqtks6lk8me6jlmhenmnv9gctcyf9csaz7m9ucasx3f8ph',
+  retentionDays: 30,
+};

@@ -64,7 +64,7 @@ export const authControls: Control[] = [
     requiredBy: [...ALL],
     contribute: (ctx) => ({
       controlPlane: {
-        inlineManifests: [{ name: 'bulwark-deployer', objects: deployerObjects('auth.deployer.own-identity', { installsCilium: ctx.stack.cluster.cni === 'cilium' }) }],
+        inlineManifests: [{ name: 'bulwark-deployer', objects: deployerObjects('auth.deployer.own-identity', { installsCilium: ctx.stack.cluster.cni === 'cilium', backup: !!ctx.stack.backup }) }],
       },
       notes: [
         `The program authenticates as ${DEPLOYER_USER} (group ${DEPLOYER_GROUP}): a client certificate signed offline by the cluster's Kubernetes CA for one UTC day (valid 49 hours at most, the same bytes all day), bound by ClusterRole ${DEPLOYER_ROLE} to the kinds Bulwark renders. Talos creates that role and binding (an inline manifest on the control planes, created when missing; \`talosctl upgrade-k8s\` updates them), so they exist before the program applies anything and the program cannot delete its own access.`,

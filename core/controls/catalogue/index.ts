@@ -7,6 +7,7 @@ import type { Control } from '../types';
 import { admissionPolicyControls } from './admission-policies';
 import { apiPolicyControls } from './api-policy';
 import { authControls } from './auth';
+import { backupControls } from './backup';
 import { controlPlaneControls } from './control-plane';
 import { kubeletControls } from './kubelet';
 import { nodePoolControls } from './node-pools';
@@ -20,6 +21,7 @@ export const CATALOGUE: readonly Control[] = [
   ...controlPlaneControls,
   ...kubeletControls,
   ...apiPolicyControls,
+  ...backupControls,
   ...tenancyControls,
   ...nodePoolControls,
   ...admissionPolicyControls,

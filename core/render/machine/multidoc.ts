@@ -134,6 +134,7 @@ export function renderMultiDoc(i: MachineInputs): Record<string, unknown>[] {
     // No KubeFlannelCNIConfig document means no CNI from Talos (cilium: the program installs it; none: yours).
     ...(cni.flannel ? [doc('KubeFlannelCNIConfig', { backendType: 'vxlan', backendPort: 4789, ...(cni.kubeNetworkPoliciesEnabled ? { kubeNetworkPoliciesEnabled: true } : {}) })] : []),
     doc('KubeCoreDNSConfig', { enabled: true }),
+    ...(p.talosApiAccess ? [doc('KubeTalosAPIAccessConfig', p.talosApiAccess.value)] : []),
     ...p.inlineManifests.map((m) => doc('KubeInlineManifestConfig', { name: m.name, manifest: m.objects.map(emitYaml).join('---\n') })),
   );
   return docs;

@@ -59,7 +59,11 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
       grubUseUKICmdline: true,
     },
     ...(Object.keys(sysctls).length ? { sysctls } : {}),
-    features: { diskQuotaSupport: true, kubePrism: { enabled: true, port: 7445 }, hostDNS: { enabled: true, forwardKubeDNSToHost: true } },
+    features: {
+      diskQuotaSupport: true, kubePrism: { enabled: true, port: 7445 }, hostDNS: { enabled: true, forwardKubeDNSToHost: true },
+      // talos.dev ServiceAccounts (the etcd backup job's credential): control planes answer them, for these roles and namespaces only
+      ...(cp && i.controlPlane.talosApiAccess ? { kubernetesTalosAPIAccess: { enabled: true, ...i.controlPlane.talosApiAccess.value } } : {}),
+    },
     // control planes: the label `talosctl gen config` 1.13 puts there (1.14: KubeNodeConfig), kept
     ...(cp ? { nodeLabels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '', ...labels } } : Object.keys(labels).length ? { nodeLabels: labels } : {}),
     ...(Object.keys(taints).length ? { nodeTaints: taints } : {}),
