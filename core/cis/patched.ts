@@ -66,8 +66,10 @@ export function patchedCisRows(v: ValidStack, line: TalosLine, checks: CisCheck[
   const contract = v.stack.cluster.contract;
   // nodes of a role share their inputs: each distinct set is modelled and judged once
   const memo = new Map<string, Map<string, CisRow>>();
+  const keys = new WeakMap<NodeComponentInputs, string>();
   const rowsOf = (node: NodeConfig, inputs: NodeComponentInputs) => {
-    const key = JSON.stringify(inputs);
+    let key = keys.get(inputs);
+    if (key === undefined) keys.set(inputs, (key = JSON.stringify(inputs)));
     let rows = memo.get(key);
     if (!rows) {
       const model = processModel(flagsFrom(v.stack, line, node, inputs), 'secretbox');

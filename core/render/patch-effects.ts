@@ -82,12 +82,24 @@ export function ownedPaths(decision: ControlDecision, contribution: Contribution
 export const printPath = (p: ConfigPath): string =>
   `${p.doc}${p.path.length ? ' ' : ''}${p.path.map((s, i) => (typeof s === 'string' ? (/^[A-Za-z_][\w-]*$/.test(s) ? `${i ? '.' : ''}${s}` : `[${JSON.stringify(s)}]`) : `[${s.key}=${s.value}]`)).join('')}`;
 
+/** A node's documents by label, once per document list (a list is not changed once patched): owned paths are many. */
+const labelled = new WeakMap<Doc[], Map<string, Doc>>();
+function byLabel(docs: Doc[]): Map<string, Doc> {
+  let m = labelled.get(docs);
+  if (!m) {
+    m = new Map();
+    for (const d of docs) if (!m.has(documentLabel(d))) m.set(documentLabel(d), d); // the first, as find() would
+    labelled.set(docs, m);
+  }
+  return m;
+}
+
 function valueAt(docs: Doc[], p: ConfigPath): unknown {
   // `Kind/*`: every document of the kind, by name (a patch adding one changes the value too)
   const kind = p.doc.endsWith('/*') ? p.doc.slice(0, -1) : undefined;
   let cur: unknown = kind
     ? docs.filter((d) => documentLabel(d).startsWith(kind)).sort((a, b) => (documentLabel(a) < documentLabel(b) ? -1 : 1))
-    : docs.find((d) => documentLabel(d) === p.doc);
+    : byLabel(docs).get(p.doc);
   for (const s of p.path) {
     if (cur === undefined || cur === null || typeof cur !== 'object') return undefined;
     cur = typeof s === 'string' ? (cur as Record<string, unknown>)[s] : Array.isArray(cur) ? cur.find((e) => e && typeof e === 'object' && String(e[s.key]) === s.value) : undefined;
