@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSecretsFile } from '../../cli/secrets-file';
 import { REPO_ROOT } from '../../core/stack';
-import { testSecrets } from '../helpers';
+import { EXAMPLES, testSecrets } from '../helpers';
 import { cli } from './run';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'bulwark-cli-'));
@@ -50,11 +50,13 @@ test('a stack name is looked up in ./stacks of the current directory first (a us
   const repo = tmp();
   mkdirSync(join(repo, 'stacks'));
   const { readFileSync } = await import('node:fs');
-  writeFileSync(join(repo, 'stacks', 'Pulumi.mine.yaml'), readFileSync(join(REPO_ROOT, 'stacks', 'Pulumi.lab.yaml'), 'utf8'));
-  const r = await cli(['images', '--stack', 'mine', '-o', 'json'], { cwd: repo });
+  // a name no checkout holds (a user's own stack in the checkout's stacks/ must not change this test)
+  const mine = `mine-${process.pid}-${Date.now()}`;
+  writeFileSync(join(repo, 'stacks', `Pulumi.${mine}.yaml`), readFileSync(join(REPO_ROOT, 'stacks', 'Pulumi.lab.yaml'), 'utf8'));
+  const r = await cli(['images', '--stack', mine, '-o', 'json'], { cwd: repo });
   expect(r.code).toBe(0);
-  expect(JSON.parse(r.out).stack).toBe('mine');
-  expect((await cli(['images', '--stack', 'mine'])).code).toBe(2); // not beside Bulwark
+  expect(JSON.parse(r.out).stack).toBe(mine);
+  expect((await cli(['images', '--stack', mine])).code).toBe(2); // not beside Bulwark
 });
 
 test('posture: --output json is --format json; Markdown by default', async () => {
@@ -108,11 +110,15 @@ test('drift: its own checks through bulwark (every request problem at once, exit
 });
 
 test('an unknown --stack: exit 2, the nearest stack name and the known ones (here and among the examples)', async () => {
+  const known = (err: string) => /; stacks: ([^;]*);/.exec(err)?.[1].split(', ');
   const r = await cli(['render', '--stack', 'prd', '--out', tmp()]);
   expect(r.code).toBe(2);
-  expect(r.err).toMatch(/^--stack "prd": no stack of that name in .*\/stacks or among Bulwark's examples \(did you mean prod\?\); stacks: airgap, edge-store, lab, prod, saas; or give a file with --stack-file <path>\n$/);
+  expect(r.err).toMatch(/^--stack "prd": no stack of that name in .*\/stacks or among Bulwark's examples \(did you mean prod\?\); stacks: [^;]+; or give a file with --stack-file <path>\n$/);
+  expect(known(r.err)).toEqual(expect.arrayContaining([...EXAMPLES]));
   const repo = tmp();
   mkdirSync(join(repo, 'stacks'));
-  writeFileSync(join(repo, 'stacks', 'Pulumi.mine.yaml'), 'config: {}\n');
-  expect((await cli(['images', '--stack', 'mines'], { cwd: repo })).err).toMatch(/\(did you mean mine\?\); stacks: airgap, edge-store, lab, mine, prod, saas;/);
+  writeFileSync(join(repo, 'stacks', 'Pulumi.zebra-site.yaml'), 'config: {}\n');
+  const near = await cli(['images', '--stack', 'zebra-sit'], { cwd: repo });
+  expect(near.err).toContain('(did you mean zebra-site?)');
+  expect(known(near.err)).toEqual(expect.arrayContaining([...EXAMPLES, 'zebra-site']));
 });
