@@ -23,6 +23,8 @@ import { Run, isSecretValue, runExample } from './harness';
 function privateMaterial(b: SecretsBundle): string[] {
   const out = [b.cluster.id, b.cluster.secret, b.secrets.bootstraptoken, b.secrets.secretboxencryptionsecret, b.trustdinfo.token];
   const keys = [b.certs.etcd.key, b.certs.k8s.key, b.certs.k8saggregator.key, b.certs.k8sserviceaccount.key, b.certs.os.key, b.clients.talosAdmin.key];
+  // a CA rotation's new CA (test/components/ca-rotation.test.ts runs the program mid-rotation)
+  for (const r of Object.values(b.caRotation ?? {})) if ('next' in r) keys.push(r.next.key);
   for (const k of keys) {
     out.push(k);
     for (const line of fromB64(k).split('\n')) if (line.length >= 40 && !line.startsWith('-----')) out.push(line);
