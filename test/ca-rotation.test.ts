@@ -111,3 +111,16 @@ describe.each([['prod', '1.13'], ['lab', '1.14']])('%s (contract %s) renders eac
     }
   });
 });
+
+describe('bulwark:caRotation in the stack', () => {
+  it('takes a phase per CA; anything else is refused at its key path with the phases that would be right', async () => {
+    const { configProblems, exampleValues } = await import('./helpers');
+    expect(configProblems({ ...exampleValues('lab'), caRotation: { kubernetes: 'accept', talos: 'drop' } })).toEqual([]);
+    expect(configProblems({ ...exampleValues('lab'), caRotation: { kubernetes: 'begin', etcd: 'accept' } })).toEqual(expect.arrayContaining([
+      { path: 'bulwark:caRotation.kubernetes', message: expect.stringContaining('"begin" is not a rotation phase; write accept (new CA accepted beside the old), switch (the new CA issues) or drop') },
+      expect.objectContaining({ path: expect.stringMatching(/^bulwark:caRotation/), message: expect.stringContaining('etcd') }),
+    ]));
+    const existing = { ...exampleValues('lab'), nodes: [], existingCluster: { kubeconfig: 'apiVersion: v1' }, caRotation: { kubernetes: 'accept' } };
+    expect(configProblems(existing)).toEqual(expect.arrayContaining([{ path: 'bulwark:caRotation', message: expect.stringContaining('existing cluster, whose CAs Bulwark does not hold') }]));
+  });
+});
