@@ -5,16 +5,23 @@
  *
  *   preview  `pulumi preview --diff`, as README and CI run it (BENCH_PREVIEW_DIFF=0: without), in
  *            existing-cluster mode with 100, 250 and 500 tenants (BENCH_PREVIEW_TENANTS), the
- *            cluster reachable: wall, peak RSS of the CLI with its plugins (summed) and of the
+ *            cluster reachable, with PULUMI_SKIP_CHECKPOINTS=true as README and CI run it
+ *            (BENCH_PREVIEW_CHECKPOINTS=1: without, to see the CLI's quadratic snapshot writes; see
+ *            docs/operations.md): wall, peak RSS of the CLI with its plugins (summed) and of the
  *            program (this process; the Automation API runs it inline), the scaling between
  *            sizes, and the CPU time of the CLI, the provider and the program (where the time goes). The 1,000 nodes cannot be previewed here: their Talos commands need the command
  *            provider's plugin, which no registry here serves (bench:program registers them under
  *            the mock runtime instead). A size whose projected time (linear from the last one)
  *            exceeds what is left of BENCH_PREVIEW_BUDGET_S (default 1200) is skipped, and said so.
- *   up       100 tenants (BENCH_UP_TENANTS) against the real control plane, then destroyed; then
- *            `kubectl apply --server-side` of the same objects, one file, a fresh discovery cache, in
- *            the same run; ratio, goal <= 3x. Without kubectl in the e2e cache, the harness's own
- *            server-side apply (one PATCH per object) stands in, and the line says so.
+ *   up       100 tenants (BENCH_UP_TENANTS) against the real control plane, paired with `kubectl
+ *            apply --server-side` of the same objects (one file, a fresh discovery cache) in the
+ *            same run, kubectl first: the ratio, goal
+ *            <= 3x. One pair per variant in BENCH_UP_VARIANTS (comma-separated, default
+ *            "skip-checkpoints,checkpoints"; "+parallel=N" adds --parallel N): "checkpoints" is
+ *            `pulumi up` as it ships, "skip-checkpoints" with PULUMI_SKIP_CHECKPOINTS=true. Each side
+ *            of a pair runs on its own fresh control plane (kubectl from the e2e cache).
+ *            BENCH_DESTROY=1 also times `pulumi destroy` after each up (minutes with checkpoints:
+ *            run one variant per process to keep each hold of the shared lock short).
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +48,10 @@ const PREVIEW_BUDGET_MS = Number(process.env.BENCH_PREVIEW_BUDGET_S ?? 1200) * 1
 const UP_TENANTS = Number(process.env.BENCH_UP_TENANTS ?? 100);
 /** `pulumi preview --diff`, as README and scripts/ci-preview.sh run it; BENCH_PREVIEW_DIFF=0 for plain `pulumi preview`. */
 const PREVIEW_DIFF = process.env.BENCH_PREVIEW_DIFF !== '0';
+/** Previews as README and CI run them, PULUMI_SKIP_CHECKPOINTS=true; BENCH_PREVIEW_CHECKPOINTS=1 for the CLI's default. */
+const PREVIEW_CHECKPOINTS = process.env.BENCH_PREVIEW_CHECKPOINTS === '1';
+const UP_VARIANTS = (process.env.BENCH_UP_VARIANTS ?? 'skip-checkpoints,checkpoints').split(',');
+const DESTROY = process.env.BENCH_DESTROY === '1';
 /** The CLI and its plugins (pulumi-resource-kubernetes), not the control plane beside them. */
 const CLI = /^pulumi/;
 
@@ -81,6 +92,21 @@ interface Measured<T> {
 
 const cpuCell = (c: Measured<unknown>['cpu']) => `${c.cli.toFixed(0)}/${c.provider.toFixed(0)}/${c.program.toFixed(0)}`;
 
+/** Runs `f` with these variables set (undefined: unset) for the CLI the Automation API starts, then restores them. */
+async function withEnv<T>(vars: Record<string, string | undefined>, f: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  const set = (v: Record<string, string | undefined>) => {
+    for (const [k, x] of Object.entries(v)) if (x === undefined) delete process.env[k];
+    else process.env[k] = x;
+  };
+  set(vars);
+  try {
+    return await f();
+  } finally {
+    set(saved);
+  }
+}
+
 async function measured<T>(f: () => Promise<T>): Promise<Measured<T>> {
   resetSelfPeak();
   const tree = treePeak(CLI);
@@ -107,7 +133,7 @@ async function stackOf(eng: Engine, project: string, name: string, tenants: numb
 }
 
 async function previews(eng: Engine, project: string, cp: ControlPlane): Promise<void> {
-  console.log(`pulumi preview${PREVIEW_DIFF ? ' --diff' : ''} (existing-cluster mode, cluster reachable; the 1,000 nodes need the command provider, not available here):`);
+  console.log(`${PREVIEW_CHECKPOINTS ? '' : 'PULUMI_SKIP_CHECKPOINTS=true '}pulumi preview${PREVIEW_DIFF ? ' --diff' : ''} (existing-cluster mode, cluster reachable; the 1,000 nodes need the command provider, not available here):`);
   console.log('tenants  objects  creates   wall s  s/100 tenants  CLI+plugins MB  program MB  CPU s CLI/provider/program');
   const started = Date.now();
   let last: { tenants: number; ms: number } | undefined;
@@ -118,7 +144,7 @@ async function previews(eng: Engine, project: string, cp: ControlPlane): Promise
       continue;
     }
     const s = await stackOf(eng, project, `bench-preview-${tenants}`, tenants, cp);
-    const m = await measured(() => s.preview({ color: 'never', diff: PREVIEW_DIFF }));
+    const m = await withEnv({ PULUMI_SKIP_CHECKPOINTS: PREVIEW_CHECKPOINTS ? undefined : 'true' }, () => measured(() => s.preview({ color: 'never', diff: PREVIEW_DIFF })));
     const creates = m.result.changeSummary.create ?? 0;
     console.log(
       `${String(tenants).padStart(7)}  ${String(objects('b', existing(tenants)).length).padStart(7)}  ${String(creates).padStart(7)}  ${(m.ms / 1000).toFixed(1).padStart(7)}  ${((m.ms / 1000 / tenants) * 100).toFixed(1).padStart(13)}  ${m.cliMB.toFixed(0).padStart(14)}  ${m.programMB.toFixed(0).padStart(10)}  ${cpuCell(m.cpu)}`,
@@ -127,36 +153,59 @@ async function previews(eng: Engine, project: string, cp: ControlPlane): Promise
   }
 }
 
-/** `kubectl apply --server-side` of `objs` from one file, or the harness's per-object server-side apply without kubectl. */
-async function serverSideApply(base: string, cp: ControlPlane, objs: K8sObj[]): Promise<{ ms: number; how: string }> {
+/** `kubectl apply --server-side` of `objs` from one file, timed. */
+function serverSideApply(base: string, cp: ControlPlane, objs: K8sObj[]): { ms: number; how: string } {
   const kubectl = findJudge('kubectl');
-  if ('absent' in kubectl) {
-    const t0 = Date.now();
-    for (const o of objs) {
-      const r = await cp.kube.apply(cp.admin, o);
-      if (r.status >= 300) throw new Error(`apply ${o.kind}/${o.metadata.name}: ${r.status} ${r.text.slice(0, 200)}`);
-    }
-    return { ms: Date.now() - t0, how: `the harness's server-side apply, one PATCH per object (no kubectl: ${kubectl.absent})` };
-  }
-  const kc = join(base, 'kubeconfig');
+  if ('absent' in kubectl) throw new Error(`bench:engine pairs \`pulumi up\` with kubectl from the e2e cache: ${kubectl.absent} (npm run e2e:tools)`);
+  const dir = mkdtempSync(join(base, 'kubectl-'));
+  const kc = join(dir, 'kubeconfig');
   writeFileSync(kc, kubeconfig(cp), { mode: 0o600 });
-  const file = join(base, 'objects.yaml');
+  const file = join(dir, 'objects.yaml');
   writeFileSync(file, objs.map((o) => stringify(o)).join('---\n'));
   const t0 = Date.now();
-  execFileSync(kubectl.path, ['apply', '--server-side', '--field-manager=bench', '-f', file, '--kubeconfig', kc, '--cache-dir', join(base, 'kube-cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(kubectl.path, ['apply', '--server-side', '--field-manager=bench', '-f', file, '--kubeconfig', kc, '--cache-dir', join(dir, 'cache')], { stdio: ['ignore', 'ignore', 'inherit'] });
   return { ms: Date.now() - t0, how: `kubectl ${kubectl.version} apply --server-side -f (one file, fresh discovery cache)` };
 }
 
-async function upBesideKubectl(eng: Engine, project: string, base: string, cp: ControlPlane): Promise<void> {
-  const s = await stackOf(eng, project, `bench-up-${UP_TENANTS}`, UP_TENANTS, cp);
+/** A BENCH_UP_VARIANTS entry: "checkpoints" or "skip-checkpoints", optionally "+parallel=N". */
+function variant(v: string): { env: Record<string, string | undefined>; parallel?: number } {
+  const [mode, ...opts] = v.split('+');
+  if (mode !== 'checkpoints' && mode !== 'skip-checkpoints') throw new Error(`BENCH_UP_VARIANTS: ${JSON.stringify(v)}: expected checkpoints or skip-checkpoints, optionally +parallel=N`);
+  const parallel = opts.map((o) => /^parallel=(\d+)$/.exec(o)?.[1]).find(Boolean);
+  if (opts.length && !parallel) throw new Error(`BENCH_UP_VARIANTS: ${JSON.stringify(v)}: the only option is +parallel=N`);
+  return { env: { PULUMI_SKIP_CHECKPOINTS: mode === 'skip-checkpoints' ? 'true' : undefined }, parallel: parallel ? Number(parallel) : undefined };
+}
+
+/**
+ * Each variant's pair on fresh control planes (starting one takes seconds; deleting 100 namespaces
+ * takes the namespace controller minutes here): kubectl on one, `pulumi up` on the next, each
+ * stopped after.
+ */
+async function upBesideKubectl(eng: Engine, project: string, base: string, fresh: (name: string) => Promise<ControlPlane>): Promise<void> {
   const objs = objects('b', existing(UP_TENANTS));
-  const up = await measured(() => s.up({ color: 'never' }));
-  console.log(`up, ${UP_TENANTS} tenants (${objs.length} objects, ${up.result.summary.resourceChanges?.create ?? 0} creates): ${(up.ms / 1000).toFixed(1)} s wall, peak CLI+plugins ${up.cliMB.toFixed(0)} MB, program ${up.programMB.toFixed(0)} MB, CPU s CLI/provider/program ${cpuCell(up.cpu)}`);
-  const destroy = await measured(() => s.destroy({ color: 'never' }));
-  console.log(`destroy after it: ${(destroy.ms / 1000).toFixed(1)} s`);
-  const ssa = await serverSideApply(base, cp, objs);
-  console.log(`same objects by ${ssa.how}: ${(ssa.ms / 1000).toFixed(1)} s`);
-  console.log(`ratio up / server-side apply: ${(up.ms / ssa.ms).toFixed(1)}x (goal <= 3x)`);
+  console.log(`up, ${UP_TENANTS} tenants (${objs.length} objects), each variant paired with server-side apply of the same objects, each on a fresh control plane:`);
+  for (const [i, v] of UP_VARIANTS.entries()) {
+    const { env, parallel } = variant(v);
+    let cp = await fresh(`cp-kubectl-${i}`);
+    let ssa: { ms: number; how: string };
+    try {
+      ssa = serverSideApply(base, cp, objs);
+    } finally {
+      await cp.stop();
+    }
+    cp = await fresh(`cp-up-${i}`);
+    try {
+      const s = await stackOf(eng, project, `bench-up-${UP_TENANTS}-${i}`, UP_TENANTS, cp);
+      const up = await withEnv(env, () => measured(() => s.up({ color: 'never', ...(parallel ? { parallel } : {}) })));
+      console.log(`  ${v}: up ${(up.ms / 1000).toFixed(1)} s wall (${up.result.summary.resourceChanges?.create ?? 0} creates), peak CLI+plugins ${up.cliMB.toFixed(0)} MB, program ${up.programMB.toFixed(0)} MB, CPU s CLI/provider/program ${cpuCell(up.cpu)}; ${ssa.how}: ${(ssa.ms / 1000).toFixed(1)} s; ratio ${(up.ms / ssa.ms).toFixed(1)}x (goal <= 3x)`);
+      if (DESTROY) {
+        const destroy = await withEnv(env, () => measured(() => s.destroy({ color: 'never', ...(parallel ? { parallel } : {}) })));
+        console.log(`  ${v}: destroy after it ${(destroy.ms / 1000).toFixed(1)} s`);
+      }
+    } finally {
+      await cp.stop();
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -167,13 +216,15 @@ async function main(): Promise<void> {
   const { idp, rogue } = await startIdps(join(base, 'idp'), ['lab']);
   const secrets = await testSecrets();
   const st = await prepareStack('lab', idp.issuer, idp.caPem, secrets);
-  const cp = await startControlPlane({ dir: join(base, 'cp'), flags: st.flags, files: st.files, secrets, tools });
+  const fresh = (name: string) => startControlPlane({ dir: join(base, name), flags: st.flags, files: st.files, secrets, tools });
   const only = process.env.BENCH_ONLY; // 'preview' or 'up': one half, for development
   try {
-    if (only !== 'up') await previews(eng, project, cp);
-    if (only !== 'preview') await upBesideKubectl(eng, project, base, cp);
+    if (only !== 'up') {
+      const cp = await fresh('cp-preview');
+      await previews(eng, project, cp).finally(() => cp.stop());
+    }
+    if (only !== 'preview') await upBesideKubectl(eng, project, base, fresh);
   } finally {
-    await cp.stop();
     await rogue.stop();
     await idp.stop();
     rmSync(base, { recursive: true, force: true });

@@ -223,7 +223,7 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     // A stand-in pulumi: records its arguments; `preview` fails for stacks named in FAIL_STACK.
     writeFileSync(
       join(bin, 'pulumi'),
-      '#!/usr/bin/env bash\nprintf \'%s\\n\' "$*" >>"$PULUMI_LOG"\nif [[ "$1" == preview ]]; then echo "Previewing update (${*: -3:1})"; echo "  + kubernetes:core/v1:Namespace <data>"; [[ "$*" == *"--stack ${FAIL_STACK:-none} "* ]] && exit 7; fi\nexit 0\n',
+      '#!/usr/bin/env bash\nprintf \'%s\\n\' "$*" >>"$PULUMI_LOG"\n[[ "$1" == preview || "$1" == up ]] && printf \'PULUMI_SKIP_CHECKPOINTS=%s\\n\' "${PULUMI_SKIP_CHECKPOINTS-}" >>"$PULUMI_LOG"\nif [[ "$1" == preview ]]; then echo "Previewing update (${*: -3:1})"; echo "  + kubernetes:core/v1:Namespace <data>"; [[ "$*" == *"--stack ${FAIL_STACK:-none} "* ]] && exit 7; fi\nexit 0\n',
     );
     chmodSync(join(bin, 'pulumi'), 0o755);
   });
@@ -236,6 +236,7 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     PULUMI_BACKEND_URL: 'file:///nonexistent',
     PULUMI_CONFIG_PASSPHRASE: 'test-passphrase',
     PULUMI_LOG: join(dirname(repo), 'pulumi.log'),
+    PULUMI_SKIP_CHECKPOINTS: '', // whatever the caller's shell exports: the scripts decide
     BULWARK_TODAY: TODAY,
     BULWARK_KUBE_BENCH_CFG: join(REFERENCE, 'kube-bench'),
     ...extra,
@@ -254,7 +255,8 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     expect(comment).toContain('+ kubernetes:core/v1:Namespace &lt;data&gt;');
     const calls = readFileSync(join(dirname(repo), 'pulumi.log'), 'utf8');
     expect(calls).toContain('stack select --create --secrets-provider passphrase --non-interactive lab\n');
-    expect(calls).toContain('preview --diff --non-interactive --color never --stack lab --policy-pack policy\n');
+    // without checkpoints: a preview saves nothing, and each checkpoint re-serializes the whole snapshot (docs/operations.md)
+    expect(calls).toContain('preview --diff --non-interactive --color never --stack lab --policy-pack policy\nPULUMI_SKIP_CHECKPOINTS=true\n');
   }, SLOW);
 
   test('ci-preview.sh: a failing preview is reported in the comment and fails the run', () => {
@@ -296,7 +298,8 @@ describe('the scripts, run in a scratch copy of the repository', () => {
     const r = spawnSync('bash', ['scripts/ci-deploy.sh'], { cwd: repo, env: env({ BASE_REF: 'main~1', HEAD_REF: 'main' }), encoding: 'utf8', timeout: 120000 });
     expect(r.status).toBe(0);
     expect(readFileSync(log, 'utf8')).toBe(
-      'stack select --create --secrets-provider passphrase --non-interactive lab\nup --yes --diff --non-interactive --color never --stack lab --policy-pack policy\n',
+      // `up` keeps its checkpoints: without them a killed deploy loses the record of what it changed
+      'stack select --create --secrets-provider passphrase --non-interactive lab\nup --yes --diff --non-interactive --color never --stack lab --policy-pack policy\nPULUMI_SKIP_CHECKPOINTS=\n',
     );
     writeFileSync(log, '');
     // Every opted-in stack when there is no base (the first push of a branch).
