@@ -8,12 +8,13 @@
  * - `base_runtime_spec` is dropped: Talos's base-spec.json is containerd's default spec without rlimits, which
  *   is what containerd's CRI uses when none is given;
  * - the CNI folders are the node's (Talos's are /opt/cni/bin and /etc/cni/net.d);
- * - restrict_oom_score_adj (this machine withholds CAP_SYS_RESOURCE, so no negative oom_score_adj can be set).
+ * - restrict_oom_score_adj (this machine withholds CAP_SYS_RESOURCE, so no negative oom_score_adj can be set);
+ * - on sandbox nodes runsc's shim is started through runscShimWrapper (below), for the same reason.
  * The gvisor extension (siderolabs/extensions container-runtime/gvisor: gvisor.part, runsc.toml) is not a Go
  * module, so its two parts are mirrored below: handler `runsc`, runtime_type io.containerd.runsc.v1, its
  * runsc.toml with ignore-cgroups.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import type { TalosLine } from '../../core/talos/defaults';
@@ -35,6 +36,30 @@ const gvisorPart = (runscToml: string) => [
 ].join('\n');
 /** siderolabs/extensions container-runtime/gvisor/runsc.toml */
 const RUNSC_TOML = '[runsc_config]\n# See https://github.com/siderolabs/extensions/issues/4\nignore-cgroups = "true"\n';
+
+/**
+ * gVisor's shim sets its daemon's oom_score_adj to -999 (pkg/shim/v1/manager.go, a constant) and fails the pod when
+ * it cannot, unless containerd's sys.SetOOMScore sees an unprivileged or user-namespaced caller (it then ignores the
+ * EACCES, as for rootless containerd). No setting changes the constant, and this machine withholds
+ * CAP_SYS_RESOURCE. The wrapper runs the shim in its own mount namespace (slave: host mounts still reach it) with a
+ * non-identity map bind-mounted over its own /proc/<pid>/uid_map, which is all that check reads; the shim is then
+ * exec'd under the same pid. Only that check is affected: the shim runs as root in the host's user namespace, and
+ * its daemon (another pid) reads its real map. What differs from Talos: the shim keeps oom_score_adj 0, not -999.
+ */
+function runscShimWrapper(dir: string, realShim: string): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'uid_map'), '0 0 1\n');
+  const real = join(dir, 'real-shim');
+  if (!existsSync(real)) symlinkSync(realShim, real);
+  // paths come from $0 (the absolute path containerd found on PATH), never interpolated into the script
+  writeFileSync(join(dir, 'containerd-shim-runsc-v1'), [
+    '#!/bin/sh',
+    'here=${0%/*}',
+    'exec unshare --mount --propagation slave -- /bin/sh -c \'mount --bind "$1/uid_map" "/proc/$$/uid_map" && h=$1 && shift && exec "$h/real-shim" "$@"\' sh "$here" "$@"',
+    '',
+  ].join('\n'), { mode: 0o755 });
+  return dir;
+}
 
 /** The Talos module folder of a line, from the Go module cache (downloaded by `npm run e2e:tools`). */
 export function talosModuleDir(line: TalosLine): string {
@@ -114,7 +139,8 @@ export async function startContainerd(o: ContainerdOpts): Promise<Containerd> {
     '[ttrpc]', `  address = ${JSON.stringify(`${socket}.ttrpc`)}`, '',
   ].join('\n'));
   const log = join(o.dir, 'containerd.log');
-  const path = [...new Set([o.tools.containerdDir, o.tools.runcDir, o.tools.runscDir])].join(':');
+  const shimDir = o.sandbox ? [runscShimWrapper(join(o.dir, 'runsc-shim'), join(o.tools.runscDir, 'containerd-shim-runsc-v1'))] : [];
+  const path = [...new Set([...shimDir, o.tools.containerdDir, o.tools.runcDir, o.tools.runscDir])].join(':');
   const proc = start('containerd', 'nsenter', [`--net=${netnsPath(o.netns)}`, '--', o.tools.containerd, '--config', config, '--address', socket], log,
     { PATH: `${path}:/usr/sbin:/usr/bin:/sbin:/bin`, HOME: o.dir, XDG_RUNTIME_DIR: local('/run/containerd') });
   await waitFor('containerd socket', async () => existsSync(socket) && (await run(o.tools.ctr, ['--address', socket, 'version'], { timeoutMs: 10_000 })).code === 0, 60_000, proc);
