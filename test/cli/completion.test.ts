@@ -48,3 +48,21 @@ test('zsh: the same function through bashcompinit', async () => {
   expect(zsh.out.endsWith(bash)).toBe(true);
   expect((await cli(['completion', 'fish'])).code).toBe(2);
 });
+
+// A real zsh, where installed (Debian: apt-get install zsh): the script loads, and the bash function runs
+// under bashcompinit as zsh's completion calls it. zsh's compgen leaves matching the word to zsh itself
+// (compadd), so the candidates here are per context, unfiltered by the word typed.
+const zsh = execFileSync('sh', ['-c', 'command -v zsh || true'], { encoding: 'utf8' }).trim();
+(zsh ? test : test.skip)(`zsh: the completion loads and gives each context's candidates${zsh ? '' : ' (skipped: no zsh here)'}`, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'bulwark-zsh-'));
+  writeFileSync(join(dir, 'c.zsh'), (await cli(['completion', 'zsh'])).out);
+  // as _bash_complete sets them before compgen -F: COMP_WORDS from zsh's words, COMP_CWORD = CURRENT - 1
+  writeFileSync(join(dir, 'run.zsh'), 'source "$1"; shift; words=("$@"); CURRENT=$#words; COMP_WORDS=("${words[@]}"); COMP_CWORD=$((CURRENT - 1)); compgen -F _bulwark -- "${words[CURRENT]}"\n');
+  const candidates = (...words: string[]) =>
+    execFileSync(zsh, ['-f', join(dir, 'run.zsh'), join(dir, 'c.zsh'), ...words], { cwd: REPO_ROOT, env: { PATH: process.env.PATH, HOME: dir }, encoding: 'utf8' }).split('\n').filter(Boolean).sort();
+  expect(candidates('bulwark', 'ren')).toEqual(expect.arrayContaining(['render', 'restore-etcd', 'drift', 'completion']));
+  expect(candidates('bulwark', 'diff', '--fail-on', '')).toEqual(['failing', 'weaker']);
+  expect(candidates('bulwark', 'render', '--stack', 'pr')).toEqual(expect.arrayContaining(['lab', 'prod']));
+  expect(candidates('bulwark', 'restore-etcd', '--sn')).toEqual(expect.arrayContaining(['--node', '--snapshot', '--execute', '--skip-hash-check']));
+  expect(candidates('bulwark', 'restore-etcd', '--sn')).not.toContain('--fail-on');
+});
