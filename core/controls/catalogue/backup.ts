@@ -14,7 +14,7 @@ export const backupControls: Control[] = [
     layer: 'kubernetes',
     title: 'Scheduled etcd snapshots, age-encrypted, to S3, by a job that may only take snapshots',
     threat: 'A cluster that loses its etcd quorum or its data with no restorable snapshot loses every object; a backup job with a broader Talos credential is a way into the nodes.',
-    references: { other: ['siderolabs/talos-backup', 'Talos: Kubernetes Talos API access (os:etcd:backup)', 'etcd: disaster recovery'] },
+    references: { other: ['Talos: talos-backup, scheduled etcd snapshots to S3', 'Talos: Kubernetes Talos API access (os:etcd:backup)', 'etcd: disaster recovery'] },
     requiredBy: ['single-team', 'multi-team', 'hostile-multi-tenant'],
     appliesTo: (ctx) => !!ctx.stack.backup,
     contribute: (ctx) => ({
