@@ -14,6 +14,7 @@ import type { Control } from '../controls/types';
 import { PostureReport, VerificationResults, buildPosture, verificationFor } from '../posture/report';
 import { postureFiles } from '../posture/formats';
 import type { SecretsBundle } from '../secrets/bundle';
+import { trustedCasB64 } from '../secrets/ca-rotation';
 import { talosconfig, userKubeconfig } from './clients';
 import { K8sObject, sortObjects } from './k8s';
 import { MachineInputs } from './machine/inputs';
@@ -150,7 +151,7 @@ export function renderStack(v: ValidStack, secrets: SecretsBundle, opts: RenderO
     v, patchedDecisions, plan, cis, nodes.map((n) => ({ name: n.name, role: n.role, schematic: n.schematicId, installer: n.installer })),
     verificationFor(opts.verification, v.name),
   );
-  const kc = userKubeconfig(stack, secrets.certs.k8s.crt);
+  const kc = userKubeconfig(stack, trustedCasB64(secrets, 'k8s'));
   return {
     name: v.name,
     nodes,
