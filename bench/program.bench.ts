@@ -82,6 +82,8 @@ async function one(nodes: number, tenants: number): Promise<void> {
         const state: Record<string, unknown> = { ...a.inputs };
         if (a.type.startsWith('pulumi-nodejs:dynamic')) state.bundle = bundle;
         if (a.type === 'command:local:Command') Object.assign(state, { stdout: '', stderr: '' });
+        // the program's StackReference to its own last outputs (components/membership.ts): a first `up`, none
+        if (a.type === 'pulumi:pulumi:StackReference') Object.assign(state, { outputs: {}, secretOutputNames: [] });
         return { id: `${a.name}-id`, state };
       },
       call: (a) => a.inputs,
@@ -89,6 +91,7 @@ async function one(nodes: number, tenants: number): Promise<void> {
     'bulwark',
     `bench-${nodes}-${tenants}`,
     false,
+    'organization', // what the CLI passes a program on a file backend
   );
   const values = benchStack(nodes, tenants);
   pulumi.runtime.setAllConfig(Object.fromEntries(Object.entries(values).map(([k, v]) => [`bulwark:${k}`, typeof v === 'string' ? v : JSON.stringify(v)])), []);
@@ -113,7 +116,7 @@ async function floor(k: Kinds): Promise<void> {
   delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
   const { LocalCommand } = await import('../components/command');
   const k8s = await import('@pulumi/kubernetes');
-  await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, 'bulwark', 'floor', false);
+  await pulumi.runtime.setMocks({ newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }), call: (a) => a.inputs }, 'bulwark', 'floor', false, 'organization');
   class Bare extends pulumi.ComponentResource {
     constructor(name: string) {
       super('bench:floor:Component', name, {}, {});
