@@ -10,6 +10,7 @@ import { loadVerification } from '../core/posture/verification';
 import { renderStack, renderedFiles } from '../core/render/index';
 import { withQuarterlyAdminClient } from '../core/secrets/admin-client';
 import { caAgeReport } from '../core/posture/ca-age';
+import { caRotationMismatch } from '../core/secrets/ca-rotation';
 import { REPO_ROOT, today, todayDate } from '../core/stack';
 import { GlobalOptions, InputError, Io, progress } from './io';
 import { StackArgs, loadStackArg, printWarnings } from './stack-arg';
@@ -45,6 +46,7 @@ export async function renderCommand(a: RenderArgs, io: Io, g: GlobalOptions): Pr
   step.count('nodes rendered', rendered.nodes.length, rendered.nodes.length);
   // the CAs' ages and any rotation left half-done, from the real bundle (the posture itself does not depend on secrets)
   rendered.posture.certificateAuthorities = caAgeReport(secrets.bundle, today());
+  for (const w of caRotationMismatch(secrets.bundle, valid.stack.caRotation)) io.err(`warning: ${w}\n`);
 
   // Everything is rendered in memory first; then written to a fresh folder that replaces the old one.
   rmSync(tmp, { recursive: true, force: true }); // a link there is removed, never followed

@@ -132,3 +132,16 @@ export async function applyCaRotation(b: SecretsBundle, targets: Targets | undef
   for (const ca of ['k8s', 'os'] as const) out = await advanceCaRotation(out, ca, targets?.[CA_KEYS[ca]], now);
   return out;
 }
+
+/**
+ * `bulwark render` takes a rotation from the secrets file (`bulwark rotate-ca`), not from the stack key, which
+ * drives the bundle in Pulumi state: where the key asks for another phase than the file is in, it says so.
+ */
+export function caRotationMismatch(b: SecretsBundle, targets: Targets | undefined): string[] {
+  return (['k8s', 'os'] as const).flatMap((ca) => {
+    const target = targets?.[CA_KEYS[ca]];
+    const s = rotationStep(b, ca, target);
+    if (target === undefined || ('step' in s && s.step === 'none')) return [];
+    return [`bulwark:caRotation.${CA_KEYS[ca]} is "${target}", but the secrets file's ${CA_TITLES[ca]} is ${caPhase(b, ca) === 'none' ? 'not being rotated' : `in phase "${caPhase(b, ca)}"`}; render takes the phase from the file (bulwark rotate-ca --ca ${CA_KEYS[ca]} --phase ${target}); the key moves the bundle in Pulumi state`];
+  });
+}

@@ -1,8 +1,9 @@
 /** bulwark rotate-ca on a secrets file, and the posture's CA ages and half-done rotations (render and posture). */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { caAgeReport } from '../../core/posture/ca-age';
+import { REPO_ROOT } from '../../core/stack';
 import { readSecretsFile, writeSecretsFile } from '../../cli/secrets-file';
 import { rotationPhases } from '../ca-phases';
 import { testSecrets } from '../helpers';
@@ -56,4 +57,17 @@ test('the posture states each CA\'s age and flags an old CA and a rotation left 
   expect((await cli(['posture', '--stack', 'lab', '--out', tmp()])).out).not.toContain('Certificate authorities');
   expect((await cli(['render', '--stack', 'lab', '--secrets', file, '--out', dir])).code).toBe(0);
   expect(readFileSync(join(dir, 'lab', 'posture.md'), 'utf8')).toContain('rotation left half-done: in phase "switch"');
+}, 120_000);
+
+test('render says when bulwark:caRotation asks for another phase than the secrets file is in', async () => {
+  const dir = tmp();
+  const file = join(dir, 'secrets.yaml');
+  writeSecretsFile(file, await testSecrets());
+  const stackFile = join(dir, 'Pulumi.lab.yaml');
+  writeFileSync(stackFile, `${readFileSync(join(REPO_ROOT, 'stacks/Pulumi.lab.yaml'), 'utf8').trimEnd()}\n  bulwark:caRotation: {kubernetes: accept}\n`);
+  const r = await cli(['render', '--stack-file', stackFile, '--secrets', file, '--out', dir]);
+  expect(r.code).toBe(0);
+  expect(r.err).toContain('warning: bulwark:caRotation.kubernetes is "accept", but the secrets file\'s Kubernetes CA is not being rotated; render takes the phase from the file (bulwark rotate-ca --ca kubernetes --phase accept)');
+  await cli(['rotate-ca', '--stack', 'lab', '--secrets', file, '--ca', 'kubernetes', '--phase', 'accept']);
+  expect((await cli(['render', '--stack-file', stackFile, '--secrets', file, '--out', dir])).err).not.toContain('caRotation');
 }, 120_000);
