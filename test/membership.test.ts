@@ -61,6 +61,12 @@ describe('edits against the recorded membership', () => {
     expect(membershipProblems(recorded, moved)).toEqual([{ path: 'bulwark:nodes', message: expect.stringMatching(/gives control plane prod-cp-2 a new address .*→ 10\.20\.0\.99.* Remove "prod-cp-2" .* then add the machine under a new name/) }]);
   });
 
+  test('a control plane marked dead does not come back under its name: its etcd member is gone', () => {
+    const wasDead = recorded.map((m) => ({ ...m, dead: m.name === 'prod-cp-2' }));
+    expect(membershipProblems(wasDead, valid(prod()))).toEqual([{ path: 'bulwark:operations.deadNodes', message: expect.stringMatching(/no longer names prod-cp-2, whose etcd member was removed .* add it under a new name/) }]);
+    expect(membershipProblems(wasDead, valid(withDead(prod(), ['prod-cp-2'])))).toEqual([]);
+  });
+
   test('nothing recorded (first up, or a stack from before the record): only the static rules', () => {
     expect(membershipProblems(undefined, valid(prod((n) => n.splice(1, 2))))).toEqual([]);
   });

@@ -16,7 +16,8 @@
  *    the current members alive: live ≥ floor(n/2)+1. Fewer live means etcd has lost quorum, and
  *    only a restore from a snapshot brings it back (docs/operations.md, Restore);
  *  - a node is marked dead while still listed, and removed from the list a later `up`: the
- *    removal of a node that was not dead before runs `etcd leave` on the node itself.
+ *    removal of a node that was not dead before runs `etcd leave` on the node itself. A node marked
+ *    dead does not come back under its name (its member is gone; its etcd data no longer fits).
  */
 import type { StackConfig } from './schema';
 import { ConfigProblem, keyPath, quote } from './errors';
@@ -68,6 +69,12 @@ export function membershipProblems(previous: readonly Member[] | undefined, stac
       path,
       message: `removes ${removed.length} control planes at once (${removed.map((m) => m.name).join(', ')}) of the ${previous.length} the last pulumi up left; etcd must lose members one at a time, each leaving while the others keep quorum. Remove one (e.g. ${first.name}), pulumi up, then the next${previous.length - removed.length < 3 ? '; a step through an even count needs bulwark:cluster.allowEvenControlPlanes: true for that step' : ''}`,
     });
+  }
+  // a member removed through a peer is gone from etcd; the machine's own etcd data no longer belongs to the cluster
+  for (const m of previous) {
+    const n = next.get(m.name);
+    if (m.dead && n && !n.dead)
+      problems.push({ path: keyPath(['operations', 'deadNodes']), message: `no longer names ${m.name}, whose etcd member was removed when it was marked dead; it cannot come back under that name. Remove it from bulwark:nodes (and from operations.deadNodes), wipe the machine, and add it under a new name` });
   }
   // a control plane that moved to another address is a new machine under an old name: its old member would stay in etcd
   for (const m of previous) {
