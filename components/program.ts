@@ -38,6 +38,7 @@ import { TalosNode } from './node';
 import { withoutPromiseStacks } from './registration';
 import { Rollout, RolloutNode } from './rollout';
 import { checkMembership, previousMembership } from './membership';
+import { backupSecrets } from './backup';
 import { ClusterSecrets } from './secrets';
 
 export interface NodeOutput {
@@ -208,6 +209,7 @@ function provisioned(valid: ValidStack, plan: RenderedStack, base: Base, previou
     clusterIdentifier: `bulwark:${stack.cluster.name}`,
     objects: plan.objects,
     tenants: plan.tenantObjects,
+    secrets: backupSecrets(stack),
     dependsOn: [bootstrap.health, ...(firstStep ? [firstStep] : []), ...resetResources],
   });
 
