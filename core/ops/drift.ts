@@ -237,8 +237,14 @@ export function machineDrift(node: string, paths: string[], owners: Map<string, 
     idx.finding(c, { object: `node/${node}`, change: 'changed', paths: ps }, `node ${node}'s machine configuration differing at ${ps.join(', ')}`));
 }
 
+/** "no drift" only when everything was read; otherwise what was left out is said first (exit 4, not 0). */
+function unreadVerdict(r: DriftReport): string {
+  const missed = r.unread.filter((u) => !u.endsWith('(--no-nodes)')).length;
+  return missed ? `no drift in what was read, but ${missed} read(s) failed (below): not a clean result` : 'no drift';
+}
+
 export function driftMarkdown(r: DriftReport): string {
-  const lines = [`# Drift: ${r.stack}`, '', `Compared ${r.checked.objects} objects and ${r.checked.nodes} machine configurations: ${r.findings.length ? `${r.findings.length} findings` : 'no drift'}.`, ''];
+  const lines = [`# Drift: ${r.stack}`, '', `Compared ${r.checked.objects} objects and ${r.checked.nodes} machine configurations: ${r.findings.length ? `${r.findings.length} findings` : unreadVerdict(r)}.`, ''];
   for (const f of r.findings) lines.push(`- **${f.control}** (${f.status}) ${f.change} ${f.object}: ${f.weakens}`);
   if (r.unread.length) lines.push('', 'Not read (not compared):', ...r.unread.map((u) => `- ${u}`));
   return `${lines.join('\n')}\n`;
