@@ -4,7 +4,7 @@
  * configuration Talos writes. The CIS evaluator and the end-to-end harness both start from it.
  */
 import type { NodeConfig, StackConfig } from '../config/schema';
-import { apiServerExtraArgs, argsOf, kubeletConfig } from '../render/machine/inputs';
+import { apiServerExtraArgs, argsOf, kubeletConfig, kubeletExtraConfig113 } from '../render/machine/inputs';
 import type { ClusterPlan } from '../render/plan';
 import {
   ComponentDefaults, TalosLine, TALOS_PATHS, apiServerDefaults, controllerManagerDefaults, etcdDefaults, kubeletDefaults, mergeArgs, schedulerDefaults,
@@ -58,7 +58,7 @@ export function planInputs(stack: StackConfig, plan: ClusterPlan, node: NodeConf
     scheduler: argsOf(cp.schedulerArgs),
     etcd: argsOf(cp.etcdArgs),
     kubeletArgs: m ? argsOf(m.kubeletArgs) : {},
-    kubeletConfig: m ? kubeletConfig(m) : {},
+    kubeletConfig: m && node ? (stack.cluster.contract === '1.14' ? kubeletConfig(m) : kubeletExtraConfig113(node, m)) : {},
     defaultRuntimeSeccomp: m?.defaultRuntimeSeccomp ?? false,
     proxy: stack.cluster.contract === '1.14' ? {} : argsOf(cp.kubeProxyArgs), // 1.14: KubeProxyConfig's file, not flags
   };

@@ -4,7 +4,7 @@
  * KubeletConfiguration and flags and the Node's labels and taints. A controller rejecting a worker config fails
  * here; Bulwark's model of the kubelet (core/cis/model.ts, which the CIS evaluator and the posture use) must say what
  * Talos computed for the worker, as computed.test.ts checks for control planes; the taints and labels the stack
- * gives a node are the ones Talos applies (and, on 1.14, registers the kubelet with); and the worker gets the worker's reservations, not a control
+ * gives a node are the ones Talos applies and registers the kubelet with (on 1.13 from Bulwark's extraConfig); and the worker gets the worker's reservations, not a control
  * plane's. The e2e node suite starts its worker kubelets with exactly this output (e2e/harness/node-kubelet.ts).
  */
 import { componentFlags } from '../../core/cis/model';
@@ -22,6 +22,11 @@ function leafDiffs(model: unknown, talos: unknown, path: string, out: string[]):
   if (model && typeof model === 'object' && !Array.isArray(model)) {
     const t = (talos && typeof talos === 'object' ? talos : {}) as Record<string, unknown>;
     for (const [k, v] of Object.entries(model)) leafDiffs(v, t[k], `${path}.${k}`, out);
+    return;
+  }
+  // a list of objects (registerWithTaints) element by element: Go writes an object's keys in its own order
+  if (Array.isArray(model) && model.some((x) => x && typeof x === 'object') && Array.isArray(talos) && talos.length === model.length) {
+    model.forEach((x, n) => leafDiffs(x, talos[n], `${path}[${n}]`, out));
     return;
   }
   const zero = model === 0 || model === false || model === '' || (Array.isArray(model) && !model.length);
@@ -79,10 +84,10 @@ if (absentComputeJudges.length && !judgesRequired) {
         // the kubelet registers with the taints Talos then owns on the Node, and they include the stack's own
         const registered = ((w.kubelet.config.registerWithTaints ?? []) as Array<{ key: string; value?: string; effect: string }>).map((t) => `${t.key}=${t.value ?? ''}:${t.effect}`);
         const applied = w.nodeTaints.map((t) => `${t.key}=${t.value}:${t.effect}`);
-        // Talos 1.14 registers the kubelet with every taint; 1.13 only a control plane's own, NodeApplyController adds
-        // the rest once the Node exists (a window in which the scheduler may place pods there)
-        const expected = v.line === '1.14' ? applied : [];
-        if (JSON.stringify(registered) !== JSON.stringify(expected)) problems.push(`${n.name}: registerWithTaints ${registered.join(',') || 'none'}, expected ${expected.join(',') || 'none'} (the Node gets ${applied.join(',')})`);
+        // the kubelet registers with every taint the Node gets, on both lines: Talos 1.14 does so itself, 1.13 only for a
+        // control plane's own (NodeApplyController adds the rest once the Node exists, a window in which the scheduler
+        // may place any pod there), so contract 1.13 renders them into the kubelet's extraConfig
+        if (JSON.stringify(registered) !== JSON.stringify(applied)) problems.push(`${n.name}: registerWithTaints ${registered.join(',') || 'none'}, expected ${applied.join(',') || 'none'} (the Node gets them)`);
         for (const t of node.taints) if (!applied.includes(`${t.key}=${t.value ?? ''}:${t.effect}`)) problems.push(`${n.name}: the stack's taint ${t.key} is not applied by Talos (${applied.join(',')})`);
         // pool labels are the deployer's (the Node objects of catalogue/node-pools.ts): NodeRestriction keeps them from the node
         for (const [k, val] of Object.entries(node.labels).filter(([k]) => !isPoolLabel(k))) if (w.nodeLabels[k] !== val) problems.push(`${n.name}: the stack's label ${k}=${val}: Talos applies ${w.nodeLabels[k] ?? 'nothing'}`);

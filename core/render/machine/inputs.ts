@@ -102,6 +102,18 @@ export function nodeTaints(inputs: MachineInputs): Record<string, string> {
   return sortKeys(out);
 }
 
+/**
+ * Contract 1.13's machine.kubelet.extraConfig: the plan's, plus the node's taints as registerWithTaints (corev1.Taint
+ * form, by key). Talos 1.14 registers the kubelet with them itself; Talos 1.13 only with a control plane's role taint,
+ * adding the rest once the Node exists, a window in which any pod may be scheduled on a dedicated or sandbox node.
+ */
+export function kubeletExtraConfig113(node: NodeConfig, m: MachinePlan): Record<string, unknown> {
+  const byKey = new Map<string, { key: string; value?: string; effect: string }>();
+  for (const t of [...node.taints, ...m.nodeTaints]) byKey.set(t.key, { key: t.key, ...(t.value ? { value: t.value } : {}), effect: t.effect });
+  const registerWithTaints = [...byKey.keys()].sort().map((k) => byKey.get(k)!);
+  return sortKeys({ ...kubeletConfig(m), ...(registerWithTaints.length ? { registerWithTaints } : {}) });
+}
+
 /** Talos VolumeConfig documents for TPM-sealed system volumes (same form in 1.13 and 1.14). */
 export function volumeEncryptionDocs(m: MachinePlan): Record<string, unknown>[] {
   if (!m.diskEncryption) return [];

@@ -11,7 +11,7 @@
 import { TALOS_SECRETBOX_KEY_NAME } from '../../secrets/bundle';
 import { RotatedCa, acceptedCas } from '../../secrets/ca-rotation';
 import {
-  MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletConfig, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
+  MachineInputs, machineCertSANs, talosCni, apiServerExtraArgs, argsOf, images, kubeletExtraConfig113, nodeLabels, nodeTaints, sortKeys, valuesOf, volumeEncryptionDocs,
 } from './inputs';
 import { registryDocs, v1alpha1Discovery } from './airgap';
 import { hostnameOf, networkDocs, resolverDoc } from './network';
@@ -30,7 +30,7 @@ export function renderV1Alpha1(i: MachineInputs, toYaml: (v: unknown) => string)
         'encryption config itself, with one secretbox key); move the stack to contract 1.14 first, then rotate (docs/encryption-at-rest.md)',
     );
   const img = images(i.stack.cluster.kubernetesVersion);
-  const k = kubeletConfig(i.machine);
+  const k = kubeletExtraConfig113(i.node, i.machine); // with registerWithTaints: Talos 1.13's registration window closed
   const kubeletArgs = argsOf(i.machine.kubeletArgs);
   const labels = nodeLabels(i);
   const taints = nodeTaints(i);
