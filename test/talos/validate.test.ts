@@ -80,6 +80,8 @@ if (absentJudges.length && !judgesRequired) {
 }
 
 it('every stack has its contract-1.13, contract-1.14 and upgrade-step variant', () => {
-  const stacks = new Set(all.map((v) => v.stack));
-  for (const s of stacks) expect(all.filter((v) => v.stack === s).map((v) => `${v.line}/${v.contract}`).sort()).toEqual(['1.13/1.13', '1.14/1.13', '1.14/1.14']);
+  // the example stacks' own variants (the bulwark:backup ones are extra prod variants on top)
+  const own = variants();
+  const stacks = new Set(own.map((v) => v.stack));
+  for (const s of stacks) expect(own.filter((v) => v.stack === s).map((v) => `${v.line}/${v.contract}`).sort()).toEqual(['1.13/1.13', '1.14/1.13', '1.14/1.14']);
 });
