@@ -97,6 +97,19 @@ async function removeCgroupTree(name: string): Promise<void> {
   for (const h of hierarchies()) rm(join(h, name));
 }
 
+/**
+ * Makes the kubelet's root folder a shared mount of its own, as /var/lib/kubelet is on Talos. A plain folder makes
+ * the kubelet bind-mount it onto itself at start-up (hostutil.DoMakeRShared), which races the rename of its
+ * pod-resources socket in that folder: CI saw the kubelet exit on "rename ...: invalid cross-device link".
+ */
+async function sharedMount(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  for (const args of [['--bind', dir, dir], ['--make-rshared', dir]]) {
+    const r = await run('mount', args, { timeoutMs: 10_000 });
+    if (r.code !== 0) throw new Error(`mount ${args.join(' ')} failed: ${r.stderr.trim()}`);
+  }
+}
+
 /** Unmounts everything mounted under `dir` (kubelet volumes, containerd snapshots), deepest first. */
 async function unmountUnder(dir: string): Promise<void> {
   const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && p.startsWith(`${dir}/`));
@@ -213,6 +226,7 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
       writeFile(args['bootstrap-kubeconfig'], kubeconfigFor(server, cp.caPem, { name: 'bootstrap', token: `${token.id}.${token.secret}` }));
       node.kubeletConfig = kc;
       node.kubeletArgs = args;
+      await sharedMount(args['root-dir']);
       const kubelet = start(`kubelet ${plan.name}`, 'nsenter', [`--net=${netnsPath(net.netns)}`, '--', tools.kubelet, ...Object.entries(args).map(([k, v]) => `--${k}=${v}`)],
         join(ndir, 'kubelet.log'), { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: ndir });
       node.procs.push(kubelet);
