@@ -32,8 +32,9 @@ test('pulumi preview prints each ignored input once, as a warning naming its key
   expect(child.status).toBe(0);
   const { error } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { error: string };
   // the CLI prints a warning inline under its resource and again in the Diagnostics section (and the
-  // error message carries the output more than once): each is counted in one Diagnostics section
-  const diagnostics = /\nDiagnostics:\n([\s\S]*?)(\n\n|$)/.exec(error)?.[1] ?? '';
+  // error message carries the output more than once): each is counted in one Diagnostics section, all of its
+  // blocks (the command provider's missing-plugin error may come first, then the Stack's warnings)
+  const diagnostics = /\nDiagnostics:\n([\s\S]*?)\nResources:/.exec(error)?.[1] ?? '';
   const count = (re: RegExp) => diagnostics.match(re)?.length ?? 0;
   expect(count(/warning: bulwark:tenants\[0\]\.quota: is set, but profile single-team does not require tenancy\.quota\.defaults/g)).toBe(1);
   expect(count(/warning: bulwark:nodes\[1\]\.site: is "rack-7", but Bulwark configures nothing from a node's site/g)).toBe(1);
