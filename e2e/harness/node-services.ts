@@ -1,16 +1,18 @@
 /**
  * kube-proxy and CoreDNS as processes in a node's network namespace, with the configuration Talos computes for their
- * DaemonSet and Deployment (talos-compute's manifests: the kube-proxy ConfigMap, the coredns ConfigMap) and the
- * RBAC of their service accounts (tokens from the TokenRequest API). Changes, and only these: kube-proxy's
- * kubeconfig path (the ConfigMap's /etc/kubernetes/kubeconfig is the in-cluster one); CoreDNS's `kubernetes` block
+ * DaemonSet and Deployment (talos-compute's manifests: the kube-proxy DaemonSet's command line and, on 1.14, its
+ * ConfigMap; the coredns ConfigMap) and the RBAC of their service accounts (tokens from the TokenRequest API).
+ * Changes, and only these: kube-proxy's kubeconfig (the DaemonSet's /etc/kubernetes/kubeconfig is the in-cluster
+ * one) and its files under the node folder (node-kube-proxy.ts); CoreDNS's `kubernetes` block
  * gets `kubeconfig` (no in-cluster credentials outside a pod) and `forward` the node's resolv.conf; CoreDNS binds
  * the node address, and an EndpointSlice (not the endpoint-slice controller's) points the kube-dns Service at it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { ControlPlane } from './cluster';
 import { serviceAccountToken } from './node-cluster';
+import { kubeProxyInvocation } from './node-kube-proxy';
 import { netnsPath } from './node-net';
 import type { NodeTools } from './node-tools';
 import type { RunningNode } from './node';
@@ -45,14 +47,12 @@ const configMap = (manifests: Doc[], prefix: string) => {
 
 export async function startKubeProxy(o: ServiceOpts): Promise<Proc> {
   const { node } = o;
-  const cfg = parse(configMap(o.manifests, 'kube-proxy-config').data['config.conf']) as Doc;
   const kubeconfig = put(join(node.dir, 'kube-proxy/kubeconfig'), tokenKubeconfig(o.server, o.cp.caPem, await serviceAccountToken(o.cp, 'kube-system', 'kube-proxy')));
-  cfg.clientConnection = { ...(cfg.clientConnection ?? {}), kubeconfig };
-  const file = put(join(node.dir, 'kube-proxy/config.conf'), stringify(cfg));
-  // the DaemonSet's command line: --config and --hostname-override=$(NODE_NAME)
-  const p = start(`kube-proxy ${node.name}`, 'nsenter', [`--net=${netnsPath(node.net.netns)}`, '--', o.tools.kubeProxy, `--config=${file}`, `--hostname-override=${node.name}`],
+  // the DaemonSet's command line: Talos 1.14 --config and --hostname-override=$(NODE_NAME), Talos 1.13 its flags
+  const inv = kubeProxyInvocation(o.manifests, { nodeName: node.name, nodeIp: node.ip, kubeconfig, configDir: join(node.dir, 'kube-proxy') });
+  for (const [file, content] of Object.entries(inv.files)) put(file, content);
+  return start(`kube-proxy ${node.name}`, 'nsenter', [`--net=${netnsPath(node.net.netns)}`, '--', o.tools.kubeProxy, ...inv.args],
     join(node.dir, 'kube-proxy.log'), { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', HOME: node.dir });
-  return p;
 }
 
 export async function startDns(o: ServiceOpts): Promise<Proc> {

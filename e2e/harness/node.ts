@@ -1,9 +1,9 @@
 /**
  * Real nodes for the e2e control plane: per node a network namespace (node-net.ts), containerd as Talos configures
  * it (containerd.ts), and the kubelet with the KubeletConfiguration and flags Talos computes (node-kubelet.ts),
- * bootstrapped with the rendered bootstrap token through the real API server; kube-proxy with Talos's
- * KubeProxyConfiguration, the CNI bridge (pod subnets from the controller manager, host-gw routes), CoreDNS with
- * Talos's Corefile. What differs from Talos is listed in `deviations` (and in e2e/README.md).
+ * bootstrapped with the rendered bootstrap token through the real API server; kube-proxy with the command line of
+ * Talos's kube-proxy DaemonSet (node-kube-proxy.ts), the CNI bridge (pod subnets from the controller manager,
+ * host-gw routes), CoreDNS with Talos's Corefile. What differs from Talos is listed in `deviations` (and in e2e/README.md).
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -57,7 +57,7 @@ const COMMON_DEVIATIONS = [
   'kubelet flags: Talos\'s, their paths under the node folder, plus --root-dir there; containerd root/state/socket and CNI folders under it too',
   'kubelet and containerd in a network namespace each node, sharing the host\'s mount and PID namespaces',
   'API server reached at 198.18.0.1 (a forwarder to its loopback port) instead of KubePrism/the cluster endpoint',
-  'CNI bridge + host-local with host-gw routes instead of flannel; kube-proxy and CoreDNS as processes with Talos\'s configuration, not as the DaemonSet/Deployment',
+  'CNI bridge + host-local with host-gw routes instead of flannel; kube-proxy and CoreDNS as processes with Talos\'s configuration, not as the DaemonSet/Deployment (kube-proxy: the DaemonSet\'s command line, on 1.14 --config with Talos\'s KubeProxyConfiguration, on 1.13 its flags; a service-account token kubeconfig instead of the in-cluster one)',
   'containerd sandbox image: the pause image built here (pause.c of the kubernetes module, tag 3.10.2) from the local registry instead of registry.k8s.io/pause:3.10.2',
   'containerd restrict_oom_score_adj = true and the kubelet\'s oomScoreAdj -450 not applied: this machine withholds CAP_SYS_RESOURCE',
   'sandbox nodes: runsc\'s shim started through a wrapper that lets containerd\'s SetOOMScore ignore the EACCES (the shim keeps oom_score_adj 0, not -999; e2e/harness/containerd.ts)',
