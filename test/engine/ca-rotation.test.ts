@@ -6,20 +6,10 @@
  * commands need the command plugin, absent here: test/components/ca-rotation.test.ts runs them under mocks).
  */
 import { X509Certificate } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
-import { allStrings, collector, copyExample, engine, makeProject, openStack, plaintextSecrets, report, stateOnDisk, timed } from './engine';
+import { allStrings, collector, copyExample, engineFile, openStack, plaintextSecrets, stateOnDisk, timed } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-ca-'));
-const eng = engine(base);
-const project = makeProject(base);
-
-afterAll(() => {
-  report('ca-rotation.test.ts');
-  rmSync(base, { recursive: true, force: true });
-});
+const { eng, project } = engineFile(__filename);
 
 /** The secrets component with the stack's bulwark:caRotation; outputs the CAs' public fingerprints. */
 const program = async () => {

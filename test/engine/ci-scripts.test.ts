@@ -5,19 +5,12 @@
  * preview` / `pulumi up` stop there: the comment must say so, and hold no secret either way.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
-import { allStrings, engine, notRunForReal, plaintextSecrets, report, timed } from './engine';
+import { allStrings, engineFile, notRunForReal, plaintextSecrets, timed } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-ci-'));
-const eng = engine(base);
-
-afterAll(() => {
-  report('ci-scripts.test.ts');
-  rmSync(base, { recursive: true, force: true });
-});
+const { base, eng } = engineFile(__filename);
 
 function clone(): string {
   const dir = join(base, 'repo');

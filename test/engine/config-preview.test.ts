@@ -9,8 +9,7 @@
  * script replays a recording of it (test/report/preview-prod.txt, rewritten by setting
  * BULWARK_RECORD_PREVIEW=1).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { nodeInputs } from '../../components/node';
@@ -20,16 +19,9 @@ import type { SecretsBundle } from '../../core/secrets/bundle';
 import { generateSecrets } from '../../core/secrets/generate';
 import { validateValues } from '../../core/stack';
 import { TODAY, exampleValues } from '../helpers';
-import { allStrings, collector, copyExample, engine, makeProject, openStack, plaintextSecrets, report, stateOnDisk, timed } from './engine';
+import { allStrings, collector, copyExample, engineFile, openStack, plaintextSecrets, stateOnDisk, timed } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-preview-'));
-const eng = engine(base);
-const project = makeProject(base);
-
-afterAll(() => {
-  report('config-preview.test.ts');
-  rmSync(base, { recursive: true, force: true });
-});
+const { eng, project } = engineFile(__filename);
 
 type Values = Record<string, unknown>;
 

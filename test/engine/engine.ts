@@ -6,8 +6,9 @@
  * copies, never the checkout), a file backend and a private PULUMI_HOME in a temp folder, the
  * passphrase secrets provider.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { EngineEvent, LocalWorkspace, Stack } from '@pulumi/pulumi/automation';
 import { parse, stringify } from 'yaml';
 import { REPO_ROOT } from '../../core/stack';
@@ -104,6 +105,32 @@ export function engine(base: string): Engine {
   // The CLI's own child processes (plugins) see the same, and nothing of the user's ~/.pulumi.
   Object.assign(process.env, env);
   return { base, home, backend, env };
+}
+
+/** A test file's temp folder, its private PULUMI_HOME and file backend (`eng`), and its project folder. */
+export interface EngineFile {
+  base: string;
+  eng: Engine;
+  project: string;
+}
+
+/**
+ * The set-up every engine test file shares (`engineFile(__filename)`): a temp folder `bulwark-engine-<file>-…` with
+ * an engine and a project folder in it. After the file's tests: `stop` (what the file started: IdPs, control planes,
+ * stand-ins), the file's wall times printed, the folder removed (kept, and named, with BULWARK_ENGINE_KEEP=1).
+ */
+export function engineFile(testFile: string, stop?: () => Promise<void> | void): EngineFile {
+  const file = basename(testFile);
+  const base = mkdtempSync(join(tmpdir(), `bulwark-engine-${file.replace(/\.test\.ts$/, '')}-`));
+  const eng = engine(base);
+  const project = makeProject(base);
+  afterAll(async () => {
+    await stop?.();
+    report(file);
+    if (process.env.BULWARK_ENGINE_KEEP) console.log(`kept ${base}`);
+    else rmSync(base, { recursive: true, force: true });
+  });
+  return { base, eng, project };
 }
 
 /** The stack program, as index.ts exports it, run in-process by the Automation API. */

@@ -6,8 +6,6 @@
  * plaintext key material; destroy leaves nothing. For lab also: a preview with the API server
  * down, and the policy pack.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Stack } from '@pulumi/pulumi/automation';
 import { stringify } from 'yaml';
@@ -22,29 +20,22 @@ import { Idp, startIdps } from '../../e2e/harness/idp';
 import { prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
 import { EXAMPLES, TODAY, exampleValues, testSecrets } from '../helpers';
-import { allStrings, changedKubernetes, collector, engine, makeProject, openStack, plaintextSecrets, report, stateOnDisk, timed, writeStackFile } from './engine';
+import { allStrings, changedKubernetes, collector, engineFile, openStack, plaintextSecrets, stateOnDisk, timed, writeStackFile } from './engine';
 import { policyPackUnderEngine } from './policy';
 
 type Values = Record<string, unknown>;
 
 const tools = loadTools();
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-'));
-const eng = engine(base);
-const project = makeProject(base);
 let idp: Idp;
 let rogue: Idp;
+const { base, eng, project } = engineFile(__filename, async () => {
+  await rogue?.stop();
+  await idp?.stop();
+});
 
 beforeAll(async () => {
   ({ idp, rogue } = await startIdps(join(base, 'idp'), [...EXAMPLES]));
 }, 120_000);
-
-afterAll(async () => {
-  report('existing-cluster.test.ts');
-  await rogue?.stop();
-  await idp?.stop();
-  if (process.env.BULWARK_ENGINE_KEEP) console.log(`kept ${base}`);
-  else rmSync(base, { recursive: true, force: true });
-});
 
 /** The admin kubeconfig of the control plane: what an operator stores in bulwark:existingCluster.kubeconfig. */
 function adminKubeconfig(cp: ControlPlane): string {

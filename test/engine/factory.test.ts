@@ -4,32 +4,22 @@
  * needs no factory; an up registers every schematic with the stand-in factory on loopback
  * (test/factory-server, ids by the factory's own rules); a factory answering another id fails the up.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { renderStack } from '../../core/render/index';
 import { Factory, startFactory } from '../factory-server';
 import { example, testSecrets } from '../helpers';
-import { collector, copyExample, engine, makeProject, openStack, report, timed } from './engine';
+import { collector, copyExample, engineFile, openStack, timed } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-'));
-const eng = engine(base);
-const project = makeProject(base);
 let factory: Factory;
 let owned: Factory;
+const { eng, project } = engineFile(__filename, () => {
+  factory?.stop();
+  owned?.stop();
+});
 
 beforeAll(async () => {
   factory = await startFactory();
   owned = await startFactory({ FACTORY_OWNER: 'someone@example.com' });
-});
-
-afterAll(() => {
-  factory?.stop();
-  owned?.stop();
-  report('factory.test.ts');
-  if (process.env.BULWARK_ENGINE_KEEP) console.log(`kept ${base}`);
-  else rmSync(base, { recursive: true, force: true });
 });
 
 /** A stack whose file passes the CLI's config validation (Pulumi.yaml declares cluster and profile required). */

@@ -7,22 +7,13 @@
  * mock runtime and against a stand-in talosctl (test/components/node-replacement.test.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
 import { exampleValues } from '../helpers';
 import { membershipProgram } from './membership-program';
-import { engine, makeProject, notRunForReal, openStack, report, timed, writeStackFile } from './engine';
+import { engineFile, notRunForReal, openStack, timed, writeStackFile } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-members-'));
-const eng = engine(base);
-const project = makeProject(base);
-
-afterAll(() => {
-  report('membership.test.ts');
-  rmSync(base, { recursive: true, force: true });
-});
+const { base, eng, project } = engineFile(__filename);
 
 notRunForReal.push(
   'node replacement\'s Talos steps (<cp>-etcd-member: etcd leave before reset, remove-member through a peer for operations.deadNodes; resets): command:local:Command, whose plugin is absent; their order and scripts run under the mock runtime and the stand-in talosctl (test/components/node-replacement.test.ts).',

@@ -6,22 +6,13 @@
  * `pulumi-resource-pulumi-nodejs` from @pulumi/pulumi — run for real.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
 import { EXAMPLES } from '../helpers';
-import { allStrings, copyExample, engine, makeProject, notRunForReal, openStack, plaintextSecrets, readStackFile, report, stateOnDisk, timed } from './engine';
+import { allStrings, copyExample, engineFile, notRunForReal, openStack, plaintextSecrets, readStackFile, stateOnDisk, timed } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-'));
-const eng = engine(base);
-const project = makeProject(base);
-
-afterAll(() => {
-  report('provisioned.test.ts');
-  if (process.env.BULWARK_ENGINE_KEEP) console.log(`kept ${base}`);
-  else rmSync(base, { recursive: true, force: true });
-});
+const { base, eng, project } = engineFile(__filename);
 
 notRunForReal.push(
   'provisioned mode\'s Talos steps (command:local:Command: node applies, bootstrap, health, rollout, kubeconfig): the command provider\'s plugin (pulumi-resource-command) is refused by the Go module proxy in every version and is on no other registry here; the engine needs it even to preview, so these resources run under the mock runtime (test/components/*.test.ts).',

@@ -6,8 +6,7 @@
  * (a plain `up` stops on field conflicts with the dead run), then a plain `up` (the provider's
  * recorded force setting): every object adopted, then no change left. The speed it buys is bench:engine's to measure, not a test's.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlPlane, startControlPlane } from '../../e2e/harness/cluster';
@@ -16,18 +15,20 @@ import { prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
 import { generatedStack } from '../../bench/generate';
 import { testSecrets } from '../helpers';
-import { engine, makeProject, openStack, report, timed, writeStackFile } from './engine';
+import { engineFile, openStack, timed, writeStackFile } from './engine';
 
 const TENANTS = 15;
 /** Kill the CLI once this many objects are created: well inside the run (15 tenants: ~120 objects). */
 const KILL_AFTER = 30;
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-skipckpt-'));
-const eng = engine(base);
-const project = makeProject(base);
 let idp: Idp;
 let rogue: Idp;
 let cp: ControlPlane;
+const { base, eng, project } = engineFile(__filename, async () => {
+  await cp?.stop();
+  await rogue?.stop();
+  await idp?.stop();
+});
 
 beforeAll(async () => {
   ({ idp, rogue } = await startIdps(join(base, 'idp'), ['lab']));
@@ -35,14 +36,6 @@ beforeAll(async () => {
   const st = await prepareStack('lab', idp.issuer, idp.caPem, secrets);
   cp = await startControlPlane({ dir: join(base, 'cp'), flags: st.flags, files: st.files, secrets, tools: loadTools() });
 }, 300_000);
-
-afterAll(async () => {
-  report('skip-checkpoints.test.ts');
-  await cp?.stop();
-  await rogue?.stop();
-  await idp?.stop();
-  rmSync(base, { recursive: true, force: true });
-});
 
 function kubeconfig(): string {
   return stringify({

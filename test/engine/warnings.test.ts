@@ -6,20 +6,12 @@
  * process for that reason (preview-child.ts), whose error carries the CLI's whole output.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
 import { exampleValues } from '../helpers';
-import { makeProject, report, timed, writeStackFile } from './engine';
+import { engineFile, timed, writeStackFile } from './engine';
 
-const base = mkdtempSync(join(tmpdir(), 'bulwark-engine-warn-'));
-const project = makeProject(base);
-
-afterAll(() => {
-  report('warnings.test.ts');
-  rmSync(base, { recursive: true, force: true });
-});
+const { base, project } = engineFile(__filename);
 
 test('pulumi preview prints each ignored input once, as a warning naming its key path', async () => {
   const v = exampleValues('lab');
