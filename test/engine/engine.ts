@@ -6,6 +6,7 @@
  * copies, never the checkout), a file backend and a private PULUMI_HOME in a temp folder, the
  * passphrase secrets provider.
  */
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
@@ -144,6 +145,19 @@ export async function openStack(e: Engine, project: string, name: string, progra
   return timed(`${name}: stack init`, () =>
     LocalWorkspace.createOrSelectStack({ stackName: name, projectName: 'bulwark', program }, { workDir: project, envVars: e.env, secretsProvider: 'passphrase' }),
   );
+}
+
+/**
+ * One preview of `stack` in its own Node process (`script`: preview-child.ts, or a program file whose main is its
+ * previewAndExit), timed as `what`: the child's exit status, and the preview's error (the CLI's whole output) when it
+ * exited 0, else its stderr.
+ */
+export async function previewInOwnProcess(what: string, f: Pick<EngineFile, 'base' | 'project'>, stack: string, script = 'preview-child.ts'): Promise<{ status: number | null; error: string }> {
+  const child = await timed(what, async () =>
+    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, script), f.project, stack, f.base], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env }),
+  );
+  if (child.status !== 0) return { status: child.status, error: child.stderr };
+  return { status: 0, error: (JSON.parse(child.stdout.trim().split('\n').pop()!) as { error: string }).error };
 }
 
 /** Steps the engine reports, by operation, as resource names (the last URN part). */

@@ -1,10 +1,10 @@
 /**
  * The stack program of test/engine/membership.test.ts: the membership check and record of components/program.ts
  * alone. As a child process (`membership-program.ts <project> <stack> <base>`): one preview, printing {"error": "..."}
- * (a program that refuses its stack rejects promises the Automation API's in-process host leaves unhandled, which
+ * (preview-child.ts; a program that refuses its stack rejects promises the Automation API's in-process host leaves unhandled, which
  * would fail the test file; the CLI's language host ends the process instead, and so does this one).
  */
-import { engine, openStack } from './engine';
+import { previewAndExit } from './preview-child';
 
 export const membershipProgram = async (): Promise<Record<string, unknown>> => {
   /* eslint-disable @typescript-eslint/no-require-imports */
@@ -17,17 +17,4 @@ export const membershipProgram = async (): Promise<Record<string, unknown>> => {
   return { controlPlanes: membersOf(valid.stack) };
 };
 
-async function main(): Promise<void> {
-  const [project, name, base] = process.argv.slice(2);
-  const stack = await openStack(engine(base), project, name, membershipProgram);
-  let error = '';
-  try {
-    await stack.preview({ color: 'never' });
-  } catch (e) {
-    error = String((e as { stderr?: string }).stderr || (e as Error).message);
-  }
-  process.stdout.write(`${JSON.stringify({ error })}\n`);
-  process.exit(0);
-}
-
-if (require.main === module) void main();
+if (require.main === module) void previewAndExit(membershipProgram);

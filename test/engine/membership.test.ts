@@ -6,12 +6,9 @@
  * the node commands (etcd leave, remove-member, reset) need the command plugin, absent here, and run under the
  * mock runtime and against a stand-in talosctl (test/components/node-replacement.test.ts).
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../../core/stack';
 import { exampleValues } from '../helpers';
 import { membershipProgram } from './membership-program';
-import { engineFile, notRunForReal, openStack, timed, writeStackFile } from './engine';
+import { engineFile, notRunForReal, openStack, previewInOwnProcess, timed, writeStackFile } from './engine';
 
 const { base, eng, project } = engineFile(__filename);
 
@@ -37,11 +34,9 @@ test('up records the control planes; removing two at once is refused naming bulw
 
   // 3 → 1: refused before anything changes
   writeStackFile(project, 'members', prodWith((n) => n.name !== 'prod-cp-2' && n.name !== 'prod-cp-3'));
-  const child = await timed('members: preview (3 → 1, own process)', async () =>
-    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'membership-program.ts'), project, 'members', base], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env }),
-  );
+  const child = await previewInOwnProcess('members: preview (3 → 1, own process)', { base, project }, 'members', 'membership-program.ts');
   expect(child.status).toBe(0);
-  const refused = (JSON.parse(child.stdout.trim().split('\n').pop()!) as { error: string }).error;
+  const refused = child.error;
   expect(refused).toMatch(/bulwark:nodes: removes 2 control planes at once \(prod-cp-2, prod-cp-3\)/);
   expect(refused).toMatch(/Remove one \(e\.g\. prod-cp-2\), pulumi up, then the next/);
 

@@ -2,13 +2,15 @@
  * One `pulumi preview` of a stack in its own Node process, printing {"error": "..."} as JSON: for
  * programs the engine stops midway (provisioned mode, no command plugin), whose registrations
  * still in flight fail once the CLI has exited. In the language host the program's process ends
- * with the CLI; here this process does. Usage: preview-child.ts <project dir> <stack>
+ * with the CLI; here this process does. Usage: preview-child.ts <project dir> <stack> <base>
+ * (previewInOwnProcess in engine.ts runs it); a program of its own: a file whose main is
+ * previewAndExit(program), as membership-program.ts.
  */
-import { engine, openStack } from './engine';
+import { bulwarkInline, engine, openStack } from './engine';
 
-async function main(): Promise<void> {
+export async function previewAndExit(program: () => Promise<Record<string, unknown> | void> = bulwarkInline): Promise<void> {
   const [project, name, base] = process.argv.slice(2);
-  const stack = await openStack(engine(base), project, name);
+  const stack = await openStack(engine(base), project, name, program);
   let error = '';
   try {
     await stack.preview({ color: 'never' });
@@ -19,4 +21,4 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-void main();
+if (require.main === module) void previewAndExit();

@@ -5,12 +5,11 @@
  * under the mock runtime (test/components). The cluster secrets — a dynamic resource, served by
  * `pulumi-resource-pulumi-nodejs` from @pulumi/pulumi — run for real.
  */
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../../core/stack';
 import { EXAMPLES } from '../helpers';
-import { allStrings, copyExample, engineFile, notRunForReal, openStack, plaintextSecrets, readStackFile, stateOnDisk, timed } from './engine';
+import { allStrings, copyExample, engineFile, notRunForReal, openStack, plaintextSecrets, previewInOwnProcess, readStackFile, stateOnDisk, timed } from './engine';
 
 const { base, eng, project } = engineFile(__filename);
 
@@ -28,11 +27,9 @@ function lineDiff(a: string, b: string): string {
 describe.each(EXAMPLES)('committed example stack %s, unchanged, under the real CLI', (name) => {
   test('passes the CLI\'s config validation; the program runs until the first Talos command', async () => {
     copyExample(project, name);
-    const child = await timed(`${name}: stack init + preview (provisioned, own process)`, async () =>
-      spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'preview-child.ts'), project, name, base], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env }),
-    );
+    const child = await previewInOwnProcess(`${name}: stack init + preview (provisioned, own process)`, { base, project }, name);
     expect(child.status).toBe(0);
-    const { error } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { error: string };
+    const { error } = child;
     // before Pulumi.yaml declared defaults: "validating stack config: Stack 'lab' is missing configuration values ..."
     expect(error).not.toMatch(/missing configuration value|validating stack config/);
     expect(error).not.toMatch(/is invalid \(\d+ problem/);

@@ -5,11 +5,8 @@
  * provisioned.test.ts), after the program has logged its warnings; the preview runs in its own
  * process for that reason (preview-child.ts), whose error carries the CLI's whole output.
  */
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
-import { REPO_ROOT } from '../../core/stack';
 import { exampleValues } from '../helpers';
-import { engineFile, timed, writeStackFile } from './engine';
+import { engineFile, previewInOwnProcess, writeStackFile } from './engine';
 
 const { base, project } = engineFile(__filename);
 
@@ -18,11 +15,9 @@ test('pulumi preview prints each ignored input once, as a warning naming its key
   (v.tenants as Record<string, unknown>[])[0].quota = { pods: '10' };
   (v.nodes as Record<string, unknown>[])[1].site = 'rack-7';
   writeStackFile(project, 'lab', v);
-  const child = await timed('lab with ignored inputs: stack init + preview (own process)', async () =>
-    spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', join(__dirname, 'preview-child.ts'), project, 'lab', base], { cwd: REPO_ROOT, encoding: 'utf8', env: process.env }),
-  );
+  const child = await previewInOwnProcess('lab with ignored inputs: stack init + preview (own process)', { base, project }, 'lab');
   expect(child.status).toBe(0);
-  const { error } = JSON.parse(child.stdout.trim().split('\n').pop()!) as { error: string };
+  const { error } = child;
   // the CLI prints a warning inline under its resource and again in the Diagnostics section (and the
   // error message carries the output more than once): each is counted in one Diagnostics section, all of its
   // blocks (the command provider's missing-plugin error may come first, then the Stack's warnings)
