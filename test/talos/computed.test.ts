@@ -10,7 +10,7 @@
  */
 import { parse, parseAllDocuments, stringify } from 'yaml';
 import type { NodeConfig } from '../../core/config/schema';
-import { type ProcessModel, evaluateCheck } from '../../core/cis/evaluate';
+import { evaluateCheck } from '../../core/cis/evaluate';
 import { componentFlags, processModel } from '../../core/cis/model';
 import { renderStack } from '../../core/render/index';
 import { argsOf } from '../../core/render/machine/inputs';
@@ -18,6 +18,7 @@ import { kubeProxyConfiguration } from '../../core/render/machine/multidoc';
 import { cisChecks, testSecrets } from '../helpers';
 import { TALOS_KSPP_SYSCTLS, kubeletDefaults } from '../../core/talos/defaults';
 import { judgeClaim } from './claims';
+import { talosProcesses } from './processes';
 import { type Computed, absentComputeJudges, computeControlPlane, computeWithSecretFiles, flagsOf, judgesRequired } from './talosctl';
 import { type Variant, variants } from './variants';
 
@@ -85,25 +86,6 @@ function leafDiffs(model: unknown, talos: unknown, path: string, out: string[]):
 }
 
 const cis = cisChecks().checks;
-
-/** The processes as `ps` would show them on the node, from Talos's computed command lines and files. */
-function talosProcessModel(t: Computed): ProcessModel {
-  const pod = (name: string) => t.staticPods[name]?.spec.containers[0].command.join(' ') ?? '';
-  const proxy = t.manifests.find((x) => x.kind === 'DaemonSet' && x.metadata.name === 'kube-proxy');
-  const enc = parse(t.files['kube-apiserver/encryptionconfig.yaml'] ?? '{}') as { resources?: Array<{ providers: Array<Record<string, unknown>> }> };
-  return {
-    cmdlines: {
-      apiserver: pod('kube-apiserver'),
-      controllermanager: pod('kube-controller-manager'),
-      scheduler: pod('kube-scheduler'),
-      etcd: ['/usr/local/bin/etcd', ...t.etcd.args].join(' '),
-      kubelet: ['/usr/local/bin/kubelet', ...t.kubelet.args].join(' '),
-      proxy: (proxy?.spec.template.spec.containers[0].command ?? []).join(' '),
-    },
-    kubeletConfig: t.kubelet.config,
-    encryptionProviderLine: `provider=${Object.keys(enc.resources?.[0]?.providers[0] ?? {})[0]}`,
-  };
-}
 
 interface Case {
   v: Variant;
@@ -204,7 +186,7 @@ if (absentComputeJudges.length && !judgesRequired) {
           problems.push(...lost.map((l) => `${c.node.name}: kube-proxy --config: ${l}`));
         }
         // the CIS evaluator gives every check the same verdict on Talos's processes as on the model the posture uses
-        const talosProcs = talosProcessModel(t);
+        const talosProcs = talosProcesses(t);
         const modelProcs = processModel(model, 'secretbox');
         if (talosProcs.encryptionProviderLine !== modelProcs.encryptionProviderLine) {
           problems.push(`${c.node.name}: first encryption provider: model ${modelProcs.encryptionProviderLine}, Talos ${talosProcs.encryptionProviderLine}`);

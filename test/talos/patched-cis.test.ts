@@ -5,35 +5,17 @@
  * the same verdict there as on the model the posture builds from the same YAML (core/cis/model.ts configInputs,
  * core/cis/patched.ts). The posture's rows for the patched checks are the ones Talos's processes give.
  */
-import { parse, parseAllDocuments } from 'yaml';
-import { type ProcessModel, evaluateCheck } from '../../core/cis/evaluate';
+import { parseAllDocuments } from 'yaml';
+import { evaluateCheck } from '../../core/cis/evaluate';
 import { configInputs, flagsFrom, processModel } from '../../core/cis/model';
 import { renderStack } from '../../core/render/index';
 import { validateValues } from '../../core/stack';
 import { TODAY, cisChecks, exampleValues, testSecrets } from '../helpers';
-import { type Computed, absentComputeJudges, computeControlPlane, judgesRequired } from './talosctl';
+import { talosProcesses } from './processes';
+import { absentComputeJudges, computeControlPlane, judgesRequired } from './talosctl';
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 type Contract = '1.13' | '1.14';
-
-/** The processes as `ps` would show them on the node, from Talos's computed command lines and files. */
-function talosProcesses(t: Computed): ProcessModel {
-  const pod = (name: string) => t.staticPods[name]?.spec.containers[0].command.join(' ') ?? '';
-  const proxy = t.manifests.find((x) => x.kind === 'DaemonSet' && x.metadata.name === 'kube-proxy');
-  const enc = parse(t.files['kube-apiserver/encryptionconfig.yaml'] ?? '{}') as { resources?: Array<{ providers: Array<Record<string, unknown>> }> };
-  return {
-    cmdlines: {
-      apiserver: pod('kube-apiserver'),
-      controllermanager: pod('kube-controller-manager'),
-      scheduler: pod('kube-scheduler'),
-      etcd: ['/usr/local/bin/etcd', ...t.etcd.args].join(' '),
-      kubelet: ['/usr/local/bin/kubelet', ...t.kubelet.args].join(' '),
-      proxy: (proxy?.spec.template.spec.containers[0].command ?? []).join(' '),
-    },
-    kubeletConfig: t.kubelet.config,
-    encryptionProviderLine: `provider=${Object.keys(enc.resources?.[0]?.providers[0] ?? {})[0]}`,
-  };
-}
 
 const apiServer = (contract: Contract, extraArgs: Record<string, unknown>) =>
   contract === '1.13' ? { cluster: { apiServer: { extraArgs } } } : { apiVersion: 'v1alpha1', kind: 'KubeAPIServerConfig', extraArgs };
