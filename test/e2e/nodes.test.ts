@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { request } from 'node:https';
+import { parse as parseYaml } from 'yaml';
 import { verificationPath } from '../../core/posture/verification';
 import { REPO_ROOT } from '../../core/stack';
 import { evidence, talosException } from '../../core/cis/report';
@@ -20,7 +21,7 @@ import { KUBELET_CONFIG_CHANGES, argsMap, localKubeletArgs } from '../../e2e/har
 import { runKubeBenchNode } from '../../e2e/harness/node-bench';
 import { SITE } from '../../e2e/harness/node-net';
 import { findNodeTools, nodeJudge } from '../../e2e/harness/node-tools';
-import { waitFor } from '../../e2e/harness/proc';
+import { run, waitFor } from '../../e2e/harness/proc';
 import { Results } from '../../e2e/harness/results';
 import { PreparedStack, prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
@@ -29,11 +30,12 @@ import { computeWorker } from '../talos/compute-worker';
 import { computeControlPlane } from '../talos/talosctl';
 import { HOST_UID_MAP, Info, policiesOf, sandboxClass, tenantPod, testappPod } from './nodes-pods';
 
-// lab and saas run in the suite. prod does not (run it with BULWARK_E2E_NODE_STACKS=lab,prod,saas): its CNI is
-// Cilium, which replaces kube-proxy, so Talos computes no kube-proxy config and this machine cannot run Cilium's
-// datapath; its node claims stay "not verified here" in the report. saas's gVisor shim runs through the wrapper
-// of e2e/harness/containerd.ts (this machine withholds CAP_SYS_RESOURCE; see there).
-const STACKS = (process.env.BULWARK_E2E_NODE_STACKS ?? 'lab,saas').split(',').filter(Boolean);
+// Every example stack with nodes runs: lab (single-team, Talos 1.14), prod (multi-team, Talos 1.13), saas
+// (hostile-multi-tenant, 1.14); BULWARK_E2E_NODE_STACKS=lab narrows it. All three use flannel (pods here: the CNI
+// bridge) and Talos's kube-proxy: on 1.14 from its KubeProxyConfiguration (--config), on 1.13 from the DaemonSet's
+// flags (e2e/harness/node-kube-proxy.ts). saas's gVisor shim runs through the wrapper of e2e/harness/containerd.ts
+// (this machine withholds CAP_SYS_RESOURCE; see there).
+const STACKS = (process.env.BULWARK_E2E_NODE_STACKS ?? 'lab,prod,saas').split(',').filter(Boolean);
 const tools = loadTools();
 const found = findNodeTools();
 const nodeTools = 'absent' in found ? undefined : found;
@@ -222,6 +224,45 @@ for (const stackName of STACKS) {
           notes.push(`${n.name} (${n.role}, talos-compute ${n.role === 'controlplane' ? 'control-plane' : 'worker'} mode): ${same} of Talos's fields served as computed, ${defaulted.length} Go zero values defaulted by the kubelet (${defaulted.join(',')}), ${Object.keys(talos.args).length} flags as computed`);
         }
         return `${notes.join('; ')}. Changed by the harness: ${Object.keys(KUBELET_CONFIG_CHANGES).join(', ')}`;
+      });
+    });
+
+    test('kube-proxy runs the command line of Talos\'s kube-proxy DaemonSet; its metrics answer on loopback only', async () => {
+      await claim('kube-proxy runs Talos\'s DaemonSet command line (1.14: --config with its KubeProxyConfiguration; 1.13: its flags); metrics on 127.0.0.1:10249, not on the node address', ['k8s.kube-proxy.metrics-loopback'], async () => {
+        const line = st.v.stack.cluster.talosVersion.replace(/^v/, '').split('.').slice(0, 2).join('.') as '1.13' | '1.14';
+        const cpRendered = st.rendered.nodes.find((x) => x.role === 'controlplane')!;
+        const cpAddress = st.v.stack.nodes.find((x) => x.name === cpRendered.name)!.address.split('/')[0];
+        // computed here, independently of the harness: Talos's DaemonSet from the control plane's config
+        const manifests = computeControlPlane(line, cpRendered.config, cpRendered.name, cpAddress).manifests as Doc[];
+        const ds = manifests.find((m) => m.kind === 'DaemonSet' && m.metadata.name === 'kube-proxy')!;
+        const talos = argsMap((ds.spec.template.spec.containers as Doc[]).find((c) => c.name === 'kube-proxy')!.command.slice(1));
+        const notes: string[] = [];
+        for (const n of ns.nodes) {
+          const p = n.procs.find((x) => x.name === `kube-proxy ${n.name}`)!;
+          const cmdline = readFileSync(`/proc/${p.child.pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+          const ran = argsMap(cmdline.slice(cmdline.indexOf('--') + 2));
+          expect(Object.keys(ran).sort()).toEqual(Object.keys(talos).sort());
+          const wrong: string[] = [];
+          for (const [k, v] of Object.entries(talos)) {
+            if (k === 'hostname-override') { if (ran[k] !== n.name) wrong.push(`${k}=${ran[k]}`); continue; }
+            if (k === 'kubeconfig' || k === 'config') { if (!ran[k].startsWith(`${n.dir}/`)) wrong.push(`${k}=${ran[k]} (Talos ${v}) not the node's file`); continue; }
+            if (ran[k] !== v) wrong.push(`${k}: Talos ${v}, ran ${ran[k]}`);
+          }
+          if (talos.config) {
+            const cm = manifests.find((m) => m.kind === 'ConfigMap' && String(m.metadata.name).startsWith('kube-proxy-config'))!;
+            const want = parseYaml(cm.data['config.conf']) as Doc;
+            const got = parseYaml(readFileSync(ran.config, 'utf8')) as Doc;
+            if (canonical({ ...got, clientConnection: { ...got.clientConnection, kubeconfig: want.clientConnection.kubeconfig } }) !== canonical(want)) wrong.push(`config: Talos ${JSON.stringify(want)}, ran ${JSON.stringify(got)}`);
+          }
+          expect(`${n.name}: ${wrong.join('; ')}`).toBe(`${n.name}: `);
+          // the metrics listener, seen from the node's own network namespace, and from outside it
+          const ss = await run('ip', ['netns', 'exec', n.net.netns, 'ss', '-Hltn', 'sport = :10249'], { timeoutMs: 10_000 });
+          const listeners = ss.stdout.split('\n').filter(Boolean).map((l) => l.trim().split(/\s+/)[3]);
+          expect(listeners).toEqual(['127.0.0.1:10249']);
+          expect(await tcpOpen(n.ip, 10249)).toBe(false);
+          notes.push(`${n.name}: ${Object.keys(talos).length} flags as Talos's${talos.config ? ' (--config: Talos\'s KubeProxyConfiguration, kubeconfig path changed)' : ''}, metrics listener ${listeners.join(',')}, ${n.ip}:10249 closed`);
+        }
+        return `Talos ${line}: ${notes.join('; ')}`;
       });
     });
 
