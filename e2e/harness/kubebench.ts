@@ -6,8 +6,14 @@ import type { Tools } from './tools';
 
 export interface BenchCheck { id: string; text: string; status: string; manual: boolean }
 
+/** The control plane's checks (CIS 1.12 sections 1-2: master, etcd); a node's are node-bench.ts's. */
 export async function runKubeBench(tools: Tools): Promise<BenchCheck[]> {
-  const r = await run(tools.kubeBench, ['run', '--targets', 'master,etcd', '--benchmark', 'cis-1.12', '--config-dir', tools.kubeBenchCfg, '--json'], { timeoutMs: 120_000 });
+  return kubeBenchChecks(tools.kubeBench, 'master,etcd', tools.kubeBenchCfg);
+}
+
+/** kube-bench's CIS 1.12 `targets` with the cfg folder `cfgDir`, every result as a check. */
+export async function kubeBenchChecks(kubeBench: string, targets: string, cfgDir: string): Promise<BenchCheck[]> {
+  const r = await run(kubeBench, ['run', '--targets', targets, '--benchmark', 'cis-1.12', '--config-dir', cfgDir, '--json'], { timeoutMs: 120_000 });
   const start = r.stdout.indexOf('{');
   if (start < 0) throw new Error(`kube-bench printed no JSON (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
   const json = JSON.parse(r.stdout.slice(start));

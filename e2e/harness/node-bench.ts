@@ -8,9 +8,8 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import type { BenchCheck } from './kubebench';
+import { type BenchCheck, kubeBenchChecks } from './kubebench';
 import type { RunningNode } from './node';
-import { run } from './proc';
 
 export async function runKubeBenchNode(kubeBench: string, cfgDir: string, node: RunningNode, kubeProxyKubeconfig: string): Promise<BenchCheck[]> {
   const dir = mkdtempSync(join(tmpdir(), 'bulwark-kube-bench-'));
@@ -25,15 +24,7 @@ export async function runKubeBenchNode(kubeBench: string, cfgDir: string, node: 
     k.cafile = [node.kubeletConfig.authentication.x509.clientCAFile, ...k.cafile];
     c.node.proxy.kubeconfig = [kubeProxyKubeconfig, ...(c.node.proxy.kubeconfig ?? [])];
     writeFileSync(file, stringify(c));
-    const r = await run(kubeBench, ['run', '--targets', 'node', '--benchmark', 'cis-1.12', '--config-dir', cfg, '--json'], { timeoutMs: 120_000 });
-    const start = r.stdout.indexOf('{');
-    if (start < 0) throw new Error(`kube-bench printed no JSON (exit ${r.code}): ${r.stderr.slice(0, 500)}`);
-    const json = JSON.parse(r.stdout.slice(start));
-    const controls = (Array.isArray(json) ? json : json.Controls) as { tests: { results: Record<string, unknown>[] }[] }[];
-    const out: BenchCheck[] = [];
-    for (const ctl of controls) for (const t of ctl.tests ?? []) for (const x of t.results ?? [])
-      out.push({ id: String(x.test_number), text: String(x.test_desc), status: String(x.status), manual: x.type === 'manual' });
-    return out;
+    return await kubeBenchChecks(kubeBench, 'node', cfg);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
