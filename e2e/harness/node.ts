@@ -55,6 +55,7 @@ export interface NodeSet {
 const COMMON_DEVIATIONS = [
   ...Object.entries(KUBELET_CONFIG_CHANGES).map(([k, why]) => `kubelet ${k}: ${why}`),
   'kubelet flags: Talos\'s, their paths under the node folder, plus --root-dir there; containerd root/state/socket and CNI folders under it too',
+  'the node\'s /var (kubelet and containerd state) is a tmpfs of its own, as Talos\'s EPHEMERAL partition is a disk of its own',
   'kubelet and containerd in a network namespace each node, sharing the host\'s mount and PID namespaces',
   'API server reached at 198.18.0.1 (a forwarder to its loopback port) instead of KubePrism/the cluster endpoint',
   'CNI bridge + host-local with host-gw routes instead of flannel; kube-proxy and CoreDNS as processes with Talos\'s configuration, not as the DaemonSet/Deployment (kube-proxy: the DaemonSet\'s command line, on 1.14 --config with Talos\'s KubeProxyConfiguration, on 1.13 its flags; a service-account token kubeconfig instead of the in-cluster one)',
@@ -108,6 +109,20 @@ async function sharedMount(dir: string): Promise<void> {
     const r = await run('mount', args, { timeoutMs: 10_000 });
     if (r.code !== 0) throw new Error(`mount ${args.join(' ')} failed: ${r.stderr.trim()}`);
   }
+}
+
+/**
+ * The node's own /var (kubelet and containerd state), as Talos's EPHEMERAL partition is: a tmpfs, so the kubelet's
+ * eviction thresholds (Talos's nodefs/imagefs percentages) measure this node and not the host disk. On the host disk a
+ * cold toolchain's caches (~24 GB) took free space below Talos's threshold: every node tainted disk-pressure, every
+ * pod evicted (a cold `.ci/run`, 2026-12-01). The size is an upper bound; tmpfs takes memory only as it fills.
+ */
+const NODE_VAR_SIZE = '4g';
+const NODE_VAR_BYTES = 4 * 2 ** 30;
+async function nodeVar(dir: string): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const r = await run('mount', ['-t', 'tmpfs', '-o', `size=${NODE_VAR_SIZE},mode=0755`, `bulwark-e2e-var`, dir], { timeoutMs: 10_000 });
+  if (r.code !== 0) throw new Error(`mount tmpfs on ${dir} failed: ${r.stderr.trim()}`);
 }
 
 /** Unmounts everything mounted under `dir` (kubelet volumes, containerd snapshots), deepest first. */
@@ -202,6 +217,7 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
       const net = await addNodeNet(i);
       const ndir = join(dir, plan.name);
       const local = (p: string) => join(ndir, 'root', p);
+      await nodeVar(local('/var'));
       const cpNode = st.v.stack.nodes.find((n) => n.name === cpRendered.name)!;
       const talos = talosKubelet({ line, nodeConfig: rendered.config, cpConfig: cpRendered.config, cpName: cpNode.name, cpIp: cpNode.address.split('/')[0], name: plan.name, role: rendered.role, ip: net.ip });
       if (i === 0) await applyAll(cp, nodeManifests(talos.manifests, token));
@@ -265,6 +281,14 @@ export async function startNodes(o: { dir: string; st: PreparedStack; cp: Contro
         const r = await cp.kube.request(cp.admin, 'GET', `/api/v1/nodes/${n.name}`);
         return (r.json?.status?.conditions ?? []).some((c: Doc) => c.type === 'Ready' && c.status === 'True');
       }, 90_000, n.procs[1]);
+    // the kubelet's own view: its eviction signals measure the node's /var (nodeVar), not the host disk
+    for (const n of nodes)
+      await waitFor(`${n.name}: the kubelet's nodefs (and imagefs, when it reports one) is the node's own ${NODE_VAR_SIZE} /var`, async () => {
+        const s = (await cp.kube.request(cp.admin, 'GET', `/api/v1/nodes/${n.name}/proxy/stats/summary`)).json?.node;
+        const nodefs = s?.fs?.capacityBytes;
+        const imagefs = s?.runtime?.imageFs?.capacityBytes;
+        return typeof nodefs === 'number' && nodefs <= NODE_VAR_BYTES && (imagefs === undefined || imagefs <= NODE_VAR_BYTES);
+      }, 60_000, n.procs[1]);
   } catch (e) {
     const logs = nodes.map((n) => `--- ${n.name} kubelet:\n${n.procs[1]?.tail(15) ?? ''}\n--- containerd:\n${n.containerd.proc.tail(8)}`).join('\n');
     await stopAll();
