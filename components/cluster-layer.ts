@@ -60,19 +60,18 @@ class KubernetesObject extends pulumi.CustomResource {
 /**
  * Registers `objects` in dependency order; each waits for the objects it needs, among these and
  * the already registered `known` (which it extends, by key). An object that needs none of these
- * waits for `after` instead, so every object of the group is created after `after`. `keys` holds
- * the keys of every group registered so far (known's) and gets this group's: one set kept across
- * the groups, as a copy of known's keys per tenant made registration quadratic in tenants.
+ * waits for `after` instead, so every object of the group is created after `after`. The keys it
+ * can depend on are looked up in `known` and this group, never copied: a copy of known's keys per
+ * tenant made registration quadratic in tenants.
  */
 function registerObjects(
   objects: K8sObject[],
   opts: pulumi.CustomResourceOptions,
   known: Map<string, pulumi.CustomResource>,
-  keys: Set<string>,
   after: pulumi.Resource[] = [],
 ): pulumi.CustomResource[] {
-  for (const o of objects) keys.add(objectKey(o));
   const pending = new Map(objects.map((o) => [objectKey(o), o]));
+  const keys = { has: (k: string) => known.has(k) || pending.has(k) };
   const mine = new Set(pending.keys());
   const make = (o: K8sObject, stack: string[]): pulumi.CustomResource => {
     const key = objectKey(o);
@@ -123,10 +122,9 @@ export class ClusterLayer extends pulumi.ComponentResource {
     );
     this.resources = new Map();
     const objectOpts = { parent: this, provider: this.provider, deleteBeforeReplace: true };
-    const keys = new Set<string>();
-    const clusterWide = registerObjects(args.objects, objectOpts, this.resources, keys);
+    const clusterWide = registerObjects(args.objects, objectOpts, this.resources);
     this.tenants = new Map();
-    for (const [tenant, objects] of args.tenants) this.tenants.set(tenant, registerObjects(objects, objectOpts, this.resources, keys, clusterWide));
+    for (const [tenant, objects] of args.tenants) this.tenants.set(tenant, registerObjects(objects, objectOpts, this.resources, clusterWide));
     for (const s of args.secrets ?? []) {
       const object = { ...s, stringData: pulumi.secret(s.stringData) } as unknown as K8sObject;
       this.resources.set(objectKey(s), new KubernetesObject((k8s.core.v1.Secret as unknown as { __pulumiType: string }).__pulumiType, resourceName(s), object, { ...objectOpts, additionalSecretOutputs: ['data', 'stringData'] }));

@@ -23,7 +23,7 @@ export function resourceName(o: K8sObject): string {
  *  - a (Cluster)RoleBinding waits for the (Cluster)Role it binds;
  *  - anything naming a runtimeClassName waits for that RuntimeClass.
  */
-export function objectDependencies(o: K8sObject, known: ReadonlySet<string>): string[] {
+export function objectDependencies(o: K8sObject, known: Pick<ReadonlySet<string>, 'has'>): string[] {
   const deps: string[] = [];
   const add = (k: string) => {
     if (known.has(k) && k !== objectKey(o) && !deps.includes(k)) deps.push(k);
