@@ -35,14 +35,42 @@ export async function stop(p: Proc | undefined, graceMs = 15_000): Promise<void>
   }
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A port for a server a test starts, free when asked. Picked below the kernel's ephemeral range
+ * (net.ipv4.ip_local_port_range: the source ports of client connections), so no connection can take
+ * it between this pick and the server's bind (a scheduler once failed to bind the port of its
+ * control plane that a client had just taken); and from this jest worker's own slice of that window,
+ * so concurrent workers in one network namespace never pick the same port.
+ */
+export async function freePort(): Promise<number> {
+  const { first, size } = portSlice();
+  for (let i = 0; i < size; i++) {
+    const port = first + ((nextPort++) % size);
+    if (await canListen(port)) return port;
+  }
+  throw new Error(`freePort: no free port in ${first}-${first + size - 1}`);
+}
+
+/** The window for picked ports: from 20000 to just below the ephemeral range, cut into 8 worker slices. */
+export function portSlice(): { first: number; size: number } {
+  let ephemeralLow = 32768; // Linux's default
+  try {
+    ephemeralLow = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]) || ephemeralLow;
+  } catch { /* not Linux: keep the default */ }
+  const low = 20000;
+  const size = Math.max(1, Math.floor((ephemeralLow - low) / 8));
+  const worker = (Math.max(1, Number(process.env.JEST_WORKER_ID) || 1) - 1) % 8;
+  return { first: low + worker * size, size };
+}
+
+// a random start: two runs outside jest's worker numbering (e.g. two suites at once) rarely meet
+let nextPort = Math.floor(Math.random() * 1_000_000);
+
+function canListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
+    s.once('error', () => resolve(false));
+    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
   });
 }
 
