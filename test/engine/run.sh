@@ -28,6 +28,6 @@ echo "test:engine: $("$PULUMI" version) ($PULUMI), kubernetes provider $K8S_PROV
 if [ "$(id -u)" = 0 ]; then NS=(unshare -n); else NS=(unshare -r -n); fi
 # `--bench`: bench/engine.bench.ts (npm run bench:engine) instead of the suite, in the same surroundings.
 if [ "${1:-}" = --bench ]; then shift; RUN='exec node -r ts-node/register/transpile-only bench/engine.bench.ts "$@"'
-else RUN='exec node node_modules/jest/bin/jest.js -c jest.engine.config.js --runInBand "$@"'; fi
+else RUN='exec node node_modules/jest/bin/jest.js -c jest.engine.config.js "$@"'; fi
 # Not `exec`: this shell must outlive the run so that its EXIT trap removes $BIN (the exit status is the run's).
 "${NS[@]}" -- bash -c "ip link set lo up && $RUN" engine "$@"
