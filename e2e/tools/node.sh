@@ -21,7 +21,7 @@ DISTRIBUTION_VERSION="v3.1.2"
 GGCR_VERSION="v0.22.1"                               # github.com/google/go-containerregistry: crane and ociimage
 NODE_GROUPS=(containerd runc runsc cni coredns registry images)
 CNI_PLUGINS=(main/bridge ipam/host-local main/loopback meta/portmap)
-NODE_APT_PACKAGES=(libseccomp-dev pkg-config musl-tools) # runc's cgo seccomp; the static pause binary
+NODE_APT_PACKAGES=(libseccomp-dev pkg-config musl-tools iptables nftables) # runc's cgo seccomp; the static pause binary; the nodes' packet filter
 
 node_wants() { wants node || wants "$1"; }
 
@@ -94,6 +94,8 @@ runsc_go() {
 # ---- CNI plugins: the four a bridge network needs; the folder is the CNI bin dir
 cni_go() {
   local dir="$1" b p m=github.com/containernetworking/plugins
+  # the nodes' packet filter tools, not on a fresh machine: portmap calls iptables, kube-proxy (nftables mode) nft
+  node_apt iptables nftables
   go_env; b="$(node_wrapper cni-plugins "$m" "$CNI_PLUGINS_VERSION")"
   for p in "${CNI_PLUGINS[@]}"; do
     node_build "$b" "$dir/${p#*/}" "$m/plugins/$p" -ldflags "-s -w -X $m/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION"
