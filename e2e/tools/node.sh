@@ -28,7 +28,10 @@ node_wants() { wants node || wants "$1"; }
 # a missing Debian package is installed with apt (CI runs as root on Debian)
 node_apt() {
   local missing=() p
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # installed, not merely known: a removed package keeps "deinstall ok config-files" and `dpkg -s` still succeeds
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   have apt-get || { echo "missing Debian packages ${missing[*]} and no apt-get"; return 1; }
   echo "apt-get install ${missing[*]}"
@@ -94,8 +97,6 @@ runsc_go() {
 # ---- CNI plugins: the four a bridge network needs; the folder is the CNI bin dir
 cni_go() {
   local dir="$1" b p m=github.com/containernetworking/plugins
-  # the nodes' packet filter tools, not on a fresh machine: portmap calls iptables, kube-proxy (nftables mode) nft
-  node_apt iptables nftables
   go_env; b="$(node_wrapper cni-plugins "$m" "$CNI_PLUGINS_VERSION")"
   for p in "${CNI_PLUGINS[@]}"; do
     node_build "$b" "$dir/${p#*/}" "$m/plugins/$p" -ldflags "-s -w -X $m/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION"
@@ -219,6 +220,9 @@ node_version() {
 # one group (a job of install.sh's lanes): build unless its stamp is current, link its binaries, merge the manifest
 node_group() {
   local g="$1" gdir="NODE_DIR_$1" extra=""
+  # the nodes' packet filter tools, used at run time (portmap calls iptables, kube-proxy's nftables mode nft) and
+  # not on a fresh machine: checked on every run, cached plugins or not
+  if [ "$g" = cni ]; then node_apt iptables nftables || FAILED+=("iptables/nftables"); fi
   [ "$g" = images ] && extra="pause.oci/index.json testapp.oci/index.json"
   # shellcheck disable=SC2046
   METHOD=go EXTRA_FILES="$extra" provide "$g" "$(node_version "$g")" "${!gdir}" "${g}" "$NODE_HINT" $(node_bins "$g")
