@@ -8,38 +8,11 @@
  *   selfPeak   this process's own peak RSS since the last reset (VmHWM, reset by writing 5 to
  *              /proc/self/clear_refs), so each measured operation gets its own peak.
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
-
-interface Proc {
-  pid: number;
-  ppid: number;
-  comm: string;
-  rssKB: number;
-  /** utime + stime, in clock ticks. */
-  cpuTicks: number;
-}
+import { readFileSync, writeFileSync } from 'node:fs';
+import { descendants, processTable } from '../e2e/harness/processes';
 
 /** Clock ticks per second (USER_HZ), 100 on every Linux build that matters here. */
 const TICKS = 100;
-
-function processes(): Proc[] {
-  const out: Proc[] = [];
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const status = readFileSync(`/proc/${d}/status`, 'utf8');
-      const field = (k: string) => new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status)?.[1] ?? '';
-      // /proc/<pid>/stat: fields after the parenthesised name; utime and stime are the 14th and 15th
-      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      const cpuTicks = Number(rest[11]) + Number(rest[12]);
-      out.push({ pid: Number(d), ppid: Number(field('PPid')), comm: field('Name'), rssKB: parseInt(field('VmRSS'), 10) || 0, cpuTicks });
-    } catch {
-      // the process ended while we read it
-    }
-  }
-  return out;
-}
 
 /**
  * Starts sampling; `stop()` returns the peak summed RSS in MB of matching descendants of this
@@ -50,20 +23,12 @@ export function treePeak(match: RegExp, everyMs = 250): { stop(): number; cpu():
   let peakKB = 0;
   const lastTicks = new Map<number, { comm: string; ticks: number }>();
   const sample = () => {
-    const all = processes();
-    const children = new Map<number, Proc[]>();
-    for (const p of all) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
     let sum = 0;
-    const walk = (pid: number) => {
-      for (const c of children.get(pid) ?? []) {
-        if (match.test(c.comm)) {
-          sum += c.rssKB;
-          lastTicks.set(c.pid, { comm: c.comm, ticks: c.cpuTicks });
-        }
-        walk(c.pid);
-      }
-    };
-    walk(process.pid);
+    for (const c of descendants(processTable(), [process.pid])) {
+      if (!match.test(c.name)) continue;
+      sum += c.rssKB;
+      lastTicks.set(c.pid, { comm: c.name, ticks: c.cpuTicks });
+    }
     peakKB = Math.max(peakKB, sum);
   };
   const timer = setInterval(sample, everyMs);

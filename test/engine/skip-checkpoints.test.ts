@@ -6,11 +6,11 @@
  * (a plain `up` stops on field conflicts with the dead run), then a plain `up` (the provider's
  * recorded force setting): every object adopted, then no change left. The speed it buys is bench:engine's to measure, not a test's.
  */
-import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { ControlPlane, startControlPlane } from '../../e2e/harness/cluster';
 import { Idp, startIdps } from '../../e2e/harness/idp';
+import { descendants, processTable } from '../../e2e/harness/processes';
 import { prepareStack } from '../../e2e/harness/stack';
 import { loadTools } from '../../e2e/harness/tools';
 import { generatedStack } from '../../bench/generate';
@@ -46,35 +46,18 @@ function kubeconfig(): string {
   });
 }
 
-/** Every live process's name and parent, from /proc (zombies are dead: left out). */
-function processes(): { pid: number; ppid: number; name: string }[] {
-  return readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((d) => {
-    try {
-      const status = readFileSync(`/proc/${d}/status`, 'utf8');
-      if (/^State:\s*Z/m.test(status)) return [];
-      return [{ pid: Number(d), ppid: Number(/^PPid:\s*(\d+)/m.exec(status)?.[1]), name: /^Name:\s*(.*)$/m.exec(status)?.[1] ?? '' }];
-    } catch {
-      return []; // ended while read
-    }
-  });
-}
-
 /**
  * Kill the `pulumi` processes this process started (the Automation API's CLI) as a crash would, then
  * the plugins they started (the kubernetes provider): a killed CLI's plugins outlive it, and the test
  * must not leave them running.
  */
 function crashCli(): number[] {
-  const all = processes();
+  const all = processTable();
   const cli = all.filter((p) => p.name === 'pulumi' && p.ppid === process.pid).map((p) => p.pid);
-  const tree = new Set(cli);
-  for (let grew = true; grew; ) {
-    grew = false;
-    for (const p of all) if (tree.has(p.ppid) && !tree.has(p.pid)) grew = Boolean(tree.add(p.pid));
-  }
+  const plugins = descendants(all, cli).map((p) => p.pid);
   for (const pid of cli) process.kill(pid, 'SIGKILL');
-  for (const pid of tree) if (!cli.includes(pid)) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
-  return [...tree];
+  for (const pid of plugins) try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+  return [...cli, ...plugins];
 }
 
 async function tenantNamespaces(): Promise<string[]> {
@@ -111,7 +94,7 @@ test('a killed `up` without checkpoints records nothing; cancel, refresh and a f
   }
   expect(killed.length).toBeGreaterThan(1); // the CLI and at least the kubernetes provider
   await new Promise((r) => setTimeout(r, 500));
-  const alive = processes().filter((p) => killed.includes(p.pid));
+  const alive = processTable().filter((p) => killed.includes(p.pid) && p.state !== 'Z'); // a zombie has ended
   expect(alive).toEqual([]);
   // Objects exist in the cluster that the state does not know.
   expect((await tenantNamespaces()).length).toBeGreaterThan(0);
